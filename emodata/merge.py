@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import click
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import aggregate, store
+from . import root as root_paths
 from .schema import SCHEMA, file_metadata
 from .taxonomy import get_taxonomy
 
@@ -159,9 +157,8 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
     if missing or not sources:
         raise MergeError(f"corpora not found in {', '.join(map(str, roots))}: {sorted(missing) or 'none converted'}")
     split_filter = set(splits) if splits else None
-    tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
     reports: dict[str, _CorpusReport] = {}
-    try:
+    with root_paths.atomic_dir(dest) as tmp:
         for corpus, root in sorted(sources.items()):
             rep = reports[corpus] = _CorpusReport()
             prov = store.corpus_metadata(root, corpus)
@@ -177,9 +174,9 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
                     table = _project_batch(pa.Table.from_batches([batch]), target_key, annotated_only, rep)
                     if table.num_rows:
                         if writer is None:
-                            (tmp / "data" / corpus / split).mkdir(parents=True)
-                            writer = pq.ParquetWriter(tmp / "data" / corpus / split / store.part_name(0), SCHEMA,
-                                                      compression="zstd")
+                            part = root_paths.corpus_dir(tmp, corpus) / split / store.part_name(0)
+                            part.parent.mkdir(parents=True)
+                            writer = pq.ParquetWriter(part, SCHEMA, compression="zstd")
                         writer.write_table(table)
                         rep.rows_out += table.num_rows
                         rep.splits_out[split] += table.num_rows
@@ -192,14 +189,9 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
                   "splits": sorted(split_filter) if split_filter else "all",
                   "sources": {c: str(r) for c, r in sorted(sources.items())},
                   "corpora": {c: r.as_dict() for c, r in reports.items()}}
-        (tmp / "reports").mkdir(parents=True)
-        (tmp / "reports" / "merge.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        (tmp / "reports" / "merge.md").write_text(report_markdown(report), encoding="utf-8")
-        from .card import render
-        (tmp / "README.md").write_text(render(tmp), encoding="utf-8")
-        store.replace_dir(tmp, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        root_paths.atomic_write_text(root_paths.reports_dir(tmp) / "merge.json", json.dumps(report, indent=2))
+        root_paths.atomic_write_text(root_paths.reports_dir(tmp) / "merge.md", report_markdown(report))
+        root_paths.write_card(tmp)
     return report
 
 
@@ -215,44 +207,3 @@ def report_markdown(report: dict) -> str:
         lines += ["", f"## {corpus}", "", "| source | target | rows | mass |", "|---|---|---|---|"]
         lines += [f"| {m['source']} | {m['target']} | {m['rows']} | {m['mass']:.2f} |" for m in r["mapping"]]
     return "\n".join(lines) + "\n"
-
-
-def print_report(report: dict, console) -> None:
-    from rich.table import Table
-    summary = Table(title=f"merge -> {report['target']}")
-    for col in ("corpus", "rows in", "rows out", "excluded", "mass dropped"):
-        summary.add_column(col)
-    for corpus, r in report["corpora"].items():
-        summary.add_row(corpus, f"{r['rows_in']:,}", f"{r['rows_out']:,}",
-                        ", ".join(f"{k} {v:,}" for k, v in r["excluded"].items()) or "0",
-                        f"{r['mass_dropped']:.1f} ({100 * r['mass_dropped_fraction']:.1f}%)")
-    console.print(summary)
-    for corpus, r in report["corpora"].items():
-        t = Table(title=f"{corpus}: what maps where")
-        for col in ("source", "target", "rows", "mass"):
-            t.add_column(col)
-        for m in r["mapping"]:
-            t.add_row(m["source"], m["target"], f"{m['rows']:,}", f"{m['mass']:.1f}")
-        console.print(t)
-
-
-@click.command("merge")
-@click.argument("roots", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "dest", required=True, type=click.Path(path_type=Path), help="new dataset root for the mix")
-@click.option("--target", required=True,
-              help="label set name (ekman7, basic8, ...), a comma list of canonical terms, or 'va'")
-@click.option("--corpus", "corpora", multiple=True, help="corpora to include (default: all in ROOTS)")
-@click.option("--split", "splits", multiple=True, help="official splits to include (default: all)")
-@click.option("--annotated-only", is_flag=True, help="with --target va: only annotated, not label-mapped, VA")
-@click.option("--overwrite", is_flag=True, help="replace an existing --out")
-def merge_cli(roots, dest, target, corpora, splits, annotated_only, overwrite):
-    """Merge corpora from dataset ROOTS into one training mix with a target label set."""
-    from rich.console import Console
-    try:
-        report = merge(roots, dest, target, corpora=corpora, splits=splits, annotated_only=annotated_only,
-                       overwrite=overwrite)
-    except (MergeError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
-    print_report(report, Console())
-    total = sum(r["rows_out"] for r in report["corpora"].values())
-    Console(stderr=True).print(f"[green]{total:,} rows[/] -> {dest} (report: {dest / 'reports' / 'merge.md'})")

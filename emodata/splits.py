@@ -19,11 +19,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Sequence
 
-import click
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import store
+from .root import atomic_path, atomic_write_text, named_split_dir
 from .schema import SCHEMA
 
 METHODS = ("holdout", "kfold", "logo")
@@ -150,7 +150,7 @@ def make_split(root: str | Path, corpus: str, name: str, *, by: str = "speaker",
         raise SplitError(f"method must be one of {METHODS}, not {method!r}")
     if name in ("", "data") or "/" in name:
         raise SplitError(f"invalid split name {name!r}")
-    out_dir = Path(root) / "splits" / name
+    out_dir = named_split_dir(root, name)
     dest = out_dir / f"{corpus}.parquet"
     if dest.exists() and not overwrite:
         raise SplitError(f"{dest} exists; choose another --name or pass --overwrite")
@@ -190,63 +190,12 @@ def make_split(root: str | Path, corpus: str, name: str, *, by: str = "speaker",
                 "within": list(within) if within else None}
     report = {**settings, **_report(rows, parts, by, groups)}
     out = out.replace_schema_metadata({b"emodata_split": json.dumps(settings).encode()})
-    with store.atomic_path(dest) as tmp:
+    with atomic_path(dest) as tmp:
         pq.write_table(out, tmp)
-    store.atomic_write_text(out_dir / f"{corpus}.report.json", json.dumps(report, indent=2))
+    atomic_write_text(out_dir / f"{corpus}.report.json", json.dumps(report, indent=2))
     return report
 
 
 def read_split(root: str | Path, name: str, corpus: str) -> pa.Table:
     """The assignment table ``id, group, split|fold`` of a named split."""
-    return pq.read_table(Path(root) / "splits" / name / f"{corpus}.parquet")
-
-
-def print_report(report: dict, console) -> None:
-    from rich.table import Table
-    leak = ", ".join(f"{k} {v}" for k, v in report["leakage"].items())
-    console.print(f"{report['corpus']}: {report['method']} by {report['by']} (seed {report['seed']}), "
-                  f"{report['groups']} groups; leakage: {leak}")
-    t = Table(title=f"{report['corpus']}: label balance per part")
-    top = [y for y, _ in Counter({y: n for b in report["balance"].values() for y, n in b["labels"].items()})
-           .most_common(8)]
-    for col in ("part", "rows", "groups", "max |dev|", *top):
-        t.add_column(col)
-    for part, b in report["balance"].items():
-        t.add_row(part, f"{b['rows']:,}", str(b["groups"]), str(b["max_abs_deviation"]),
-                  *(f"{b['labels'].get(y, 0):,}" for y in top))
-    console.print(t)
-
-
-@click.command("split")
-@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--name", required=True, help="name of the split; written to <root>/splits/<name>/")
-@click.option("--corpus", "corpora", multiple=True, help="corpora (default: all in ROOT)")
-@click.option("--by", default="speaker", show_default=True,
-              help="grouping: speaker, dialogue, session, a column, extra.<key>; join with + (e.g. speaker+dialogue)")
-@click.option("--method", type=click.Choice(METHODS), default="holdout", show_default=True,
-              help="holdout (train/validation/test), kfold, logo (leave one group out)")
-@click.option("--ratios", default="0.8,0.1,0.1", show_default=True, help="holdout shares: train,validation,test")
-@click.option("--folds", type=int, default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--stratify/--no-stratify", default=True, show_default=True, help="balance labels across parts")
-@click.option("--within", multiple=True, help="only rows of these official splits (e.g. train)")
-@click.option("--overwrite", is_flag=True, help="replace an existing split of the same name")
-def split_cli(root, name, corpora, by, method, ratios, folds, seed, stratify, within, overwrite):
-    """Speaker-independent, label-stratified splits of the corpora in ROOT."""
-    from rich.console import Console
-    console = Console()
-    try:
-        ratio_values = tuple(float(x) for x in ratios.split(","))
-    except ValueError:
-        raise click.BadParameter(f"{ratios!r} is not a comma list of numbers", param_hint="--ratios") from None
-    for corpus in corpora or store.corpora(root):
-        try:
-            report = make_split(root, corpus, name, by=by, method=method, ratios=ratio_values, folds=folds,
-                                seed=seed, stratify=stratify, within=within, overwrite=overwrite)
-        except (SplitError, FileNotFoundError) as e:
-            raise click.ClickException(str(e)) from None
-        print_report(report, console)
-        leaks = {k: v for k, v in report["leakage"].items() if v and k.split(" ")[0] in by.split("+")}
-        if leaks:
-            raise click.ClickException(f"{corpus}: leakage {leaks}")
-    Console(stderr=True).print(f"[green]split {name!r}[/] -> {Path(root) / 'splits' / name}")
+    return pq.read_table(named_split_dir(root, name) / f"{corpus}.parquet")

@@ -1,4 +1,5 @@
-"""The on-disk dataset: ``<root>/data/<corpus>/<split>/part-00000.parquet``.
+"""The samples of a dataset: ``<root>/data/<corpus>/<split>/part-00000.parquet`` (paths and
+atomic writes: :mod:`emodata.root`).
 
 Converters stream rows into one Parquet writer per split inside a temporary folder that
 is renamed into place only when the whole corpus converted, so a failed run leaves
@@ -9,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -21,7 +21,8 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .aggregate import aggregate
-from .convert import ConversionContext, Converter
+from .convert import ConversionContext, ConversionError, Converter
+from .root import atomic_path, atomic_write_text, corpus_dir, data_dir, replace_dir, skipped_report
 from .schema import METADATA_KEY, RATING_FIELDS, SCHEMA, file_metadata, read_metadata
 
 BATCH_ROWS = 5000          # rows buffered per split before a row group is written
@@ -32,17 +33,13 @@ def part_name(index: int) -> str:
     return f"part-{index:05d}.parquet"
 
 
-def data_dir(root: str | Path) -> Path:
-    return Path(root) / "data"
-
-
 def corpora(root: str | Path) -> list[str]:
     d = data_dir(root)
     return sorted(p.name for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")) if d.is_dir() else []
 
 
 def splits(root: str | Path, corpus: str) -> list[str]:
-    d = data_dir(root) / corpus
+    d = corpus_dir(root, corpus)
     return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
 
 
@@ -51,7 +48,7 @@ def corpus_files(root: str | Path, corpus: str | None = None, split: str | None 
     root = Path(root)
     names = [corpus] if corpus else corpora(root)
     files = [f for c in names for s in ([split] if split else splits(root, c))
-             for f in sorted((data_dir(root) / c / s).glob("*.parquet"))]
+             for f in sorted((corpus_dir(root, c) / s).glob("*.parquet"))]
     if not files:
         what = " ".join(x for x in (f"corpus={corpus}" if corpus else "", f"split={split}" if split else "") if x)
         known = ", ".join(corpora(root)) or "none"
@@ -85,34 +82,6 @@ def corpus_metadata(root: str | Path, corpus: str) -> dict:
     return read_metadata(pq.read_metadata(corpus_files(root, corpus)[0]))
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; it replaces ``path`` when the block
-    succeeds and is removed when it fails (so readers never see a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def replace_dir(tmp: Path, dest: Path) -> None:
-    """Move ``tmp`` to ``dest``, replacing an old ``dest`` only after the new one is complete."""
-    old = dest.with_name(f".{dest.name}.old-{uuid.uuid4().hex[:8]}")
-    if dest.exists():
-        dest.rename(old)
-    tmp.rename(dest)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, strict: bool = True,
                  on_rows: Callable[[int], None] | None = None) -> dict:
     """Convert ``src`` into ``<root>/data/<corpus>/``; returns a summary with row counts per split.
@@ -120,6 +89,7 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
     ``on_rows(n)`` is called after each written batch (progress bars)."""
     root = Path(root)
     ctx = ConversionContext(converter, src, strict=strict)
+    created = [d for d in (root, data_dir(root)) if not d.exists()]   # removed again if nothing is written
     data_dir(root).mkdir(parents=True, exist_ok=True)
     tmp = data_dir(root) / f".{converter.name}.tmp-{uuid.uuid4().hex[:8]}"
     shards: dict[str, list[pq.ParquetWriter]] = {}   # per split; all stay open until provenance is known
@@ -141,15 +111,22 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
             on_rows(len(rows))
 
     try:
-        for row in converter.samples(ctx):
-            buf = buffers.setdefault(row["split"], [])
-            buf.append(row)
-            if len(buf) >= BATCH_ROWS:
-                flush(row["split"])
+        try:
+            for row in converter.samples(ctx):
+                buf = buffers.setdefault(row["split"], [])
+                buf.append(row)
+                if len(buf) >= BATCH_ROWS:
+                    flush(row["split"])
+        except (KeyError, ValueError, TypeError, IndexError) as e:   # a data error the converter did not locate
+            path, line = ctx.where
+            near = f" (last line read: {line})" if line else ""
+            raise ConversionError(f"unexpected value ({type(e).__name__}: {e}){near}; expected the documented "
+                                  f"{converter.name} layout", path or src) from None
         for split in list(buffers):
             flush(split)
         if not shards:
-            raise ValueError(f"{converter.name}: no samples found in {src}")
+            raise ConversionError(f"no {converter.name} samples found (only headers or empty files?); "
+                                  f"expected the corpus in its native layout", src)
         provenance = {
             "converter": converter.name, "converter_version": converter.version,
             "emodata_version": __version__, "source_root": str(Path(src).resolve()),
@@ -160,12 +137,16 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
             w.add_key_value_metadata(file_metadata(converter.name, provenance))
             w.close()
         shards.clear()
-        replace_dir(tmp, data_dir(root) / converter.name)
+        replace_dir(tmp, corpus_dir(root, converter.name))
+        created.clear()
     finally:
         for w in (w for parts in shards.values() for w in parts):
             w.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    report = root / "reports" / f"{converter.name}-skipped.jsonl"
+        for d in reversed(created):
+            with contextlib.suppress(OSError):
+                d.rmdir()                      # only if still empty
+    report = skipped_report(root, converter.name)
     if ctx.skipped:
         atomic_write_text(report, "".join(json.dumps(s.__dict__) + "\n" for s in ctx.skipped))
     else:
@@ -207,6 +188,17 @@ def _replace_file(f: Path, table: pa.Table) -> None:
     table = table.replace_schema_metadata({METADATA_KEY: provenance[METADATA_KEY]} if METADATA_KEY in provenance else None)
     with atomic_path(f) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+
+
+def copy_file(src: Path, dest: Path, provenance: Callable[[dict], dict]) -> None:
+    """Copy the Parquet file ``src`` to ``dest`` row group by row group (atomically), its
+    provenance metadata passed through ``provenance`` (e.g. :func:`emodata.root.portable_provenance`)."""
+    source = pq.ParquetFile(src)
+    meta = provenance(read_metadata(source.metadata))
+    with atomic_path(dest) as tmp, pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
+        for i in range(source.num_row_groups):
+            writer.write_table(source.read_row_group(i).cast(SCHEMA))
+        writer.add_key_value_metadata({METADATA_KEY: json.dumps(meta, sort_keys=True).encode()})
 
 
 def recompute_soft_labels(root: str | Path, corpus: str, kinds: Iterable[str] = ("human",)) -> int:

@@ -7,9 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from emodata.cli.annotate import annotate as cli
+
 from emodata import store
 from emodata.annotation.agreement import krippendorff_alpha
-from emodata.annotation.labelstudio import cli, launch, load_manifest, pull, save_manifest, status
+from emodata.annotation.labelstudio import launch, load_manifest, pull, save_manifest, status
 from emodata.annotation.labelstudio_client import AuthError, Client
 from emodata.taxonomy import rescale
 
@@ -134,7 +136,7 @@ def test_loop_pull_edit_delete(ls_admin, ls_server, project):
     # delete: reported by pull, and the rating leaves the dataset
     ls_admin.delete(f"/api/annotations/{created[(1, 1)]}")
     runner = CliRunner()
-    res = runner.invoke(cli, ["pull", "--root", str(root), "--name", "crema-pilot"], env=env)
+    res = runner.invoke(cli, ["pull", str(root), "--name", "crema-pilot"], env=env)
     assert res.exit_code == 0, res.output
     assert "23 annotations: 0 added, 0 updated, 23 unchanged" in res.output
     assert f"deleted in Label Studio: annotation {created[(1, 1)]} by ls:rater2@example.com" in res.output
@@ -142,7 +144,7 @@ def test_loop_pull_edit_delete(ls_admin, ls_server, project):
     assert len(_ls_ratings(root)) == 23
     assert load_manifest(root, "crema-pilot")["pulled"].get(str(created[(1, 1)])) is None
 
-    res = runner.invoke(cli, ["status", "--root", str(root), "--name", "crema-pilot"], env=env)
+    res = runner.invoke(cli, ["status", str(root), "--name", "crema-pilot"], env=env)
     assert res.exit_code == 0, res.output
     assert "7/8 tasks complete" in res.output and "ls:rater2@example.com" in res.output
 
@@ -151,7 +153,7 @@ def test_loop_pull_edit_delete(ls_admin, ls_server, project):
     hand = ls_admin.post("/api/tasks", json={"project": m["project_id"], "data": data})
     with Client(ls_server.url, tokens[RATERS[0]]) as rater:
         rater.post(f"/api/tasks/{hand['id']}/annotations/", json={"result": _answer(0, 0, labels)})
-    res = runner.invoke(cli, ["pull", "--root", str(root), "--name", "crema-pilot"], env=env)
+    res = runner.invoke(cli, ["pull", str(root), "--name", "crema-pilot"], env=env)
     assert res.exit_code == 0, res.output
     assert f"skipped 1 task(s) without a sample id (not launched by emodata): [{hand['id']}]" in res.output
     assert len(_ls_ratings(root)) == 23
@@ -159,7 +161,7 @@ def test_loop_pull_edit_delete(ls_admin, ls_server, project):
 
 def test_text_task_with_dialogue_context_via_cli(ls_admin, ls_server, ls_dataset):
     env = {"EMODATA_LS_URL": ls_server.url, "EMODATA_LS_TOKEN": ls_server._token}
-    res = CliRunner().invoke(cli, ["launch", "--root", str(ls_dataset), "--corpus", "dailydialog", "--name", "dd",
+    res = CliRunner().invoke(cli, ["launch", str(ls_dataset), "--corpus", "dailydialog", "--name", "dd",
                                    "--where", "turn_index >= 2", "--sample", "4", "--overlap", "2",
                                    "--vad", "slider", "--multi", "--no-rationale"], env=env)
     assert res.exit_code == 0, res.output
@@ -177,6 +179,6 @@ def test_text_task_with_dialogue_context_via_cli(ls_admin, ls_server, ls_dataset
     save_manifest(ls_dataset, m)
     assert launch(ls_admin, ls_dataset, "dailydialog", "dd")["tasks"].keys() == load_manifest(ls_dataset, "dd")["tasks"].keys()
     assert len(list(ls_admin.iter_tasks(m["project_id"]))) == 4
-    res = CliRunner().invoke(cli, ["launch", "--root", str(ls_dataset), "--corpus", "dailydialog", "--name", "dd"],
+    res = CliRunner().invoke(cli, ["launch", str(ls_dataset), "--corpus", "dailydialog", "--name", "dd"],
                              env=env)
     assert res.exit_code == 1 and "already launched" in res.output

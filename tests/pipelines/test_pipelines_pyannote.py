@@ -162,7 +162,7 @@ def test_parts_must_be_local(pipeline_dir, tmp_path):
 def test_cli_picks_pyannote_when_a_local_pipeline_is_given(pipeline_dir, cremad, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from emodata.pipelines.cli import cli
+    from emodata.cli.pipeline import pipeline as cli
     root = tmp_path / "ds"
     shutil.copytree(cremad[0], root, ignore=shutil.ignore_patterns("derived"))
     monkeypatch.setenv("EMODATA_PYANNOTE_PIPELINE", str(pipeline_dir))

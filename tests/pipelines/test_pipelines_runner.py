@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from emodata.pipelines.cli import cli
+from emodata.cli.pipeline import pipeline as cli
 from emodata.pipelines.cues import CueStage
 from emodata.pipelines.faces import FaceStage
 from emodata.pipelines.runner import derived_dir, done_ids, read_derived, run_stage
@@ -27,7 +27,7 @@ def copy_dataset(src_root: Path, dest: Path) -> Path:
 @pytest.mark.slow
 def test_killed_run_resumes_without_redoing_finished_shards(cremad, tmp_path):
     root = copy_dataset(cremad[0], tmp_path / "ds")
-    cmd = [sys.executable, "-m", "emodata.pipelines.cli", "speech", str(root), "--workers", "0",
+    cmd = [sys.executable, "-m", "emodata.cli", "pipeline", "speech", str(root), "--workers", "0",
            "--shard-size", "1", "--no-overlap", "--device", "cpu"]
     out = derived_dir(root, "speech", "cremad")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

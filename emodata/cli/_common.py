@@ -1,0 +1,45 @@
+"""Shared pieces of the command modules: consoles, progress bar, extras, the ROOT argument."""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+# command groups -> the extra that provides their third-party packages
+EXTRAS = {"agreement": "agreement", "annotate": "labelstudio", "selfask": "llm", "pipeline": "pipelines",
+          "curate": "curate", "mat": "mat"}
+
+
+def console():
+    from rich.console import Console
+    return Console(stderr=True)
+
+
+def out():
+    from rich.console import Console
+    return Console(width=None if sys.stdout.isatty() else 160)   # wide tables when piped
+
+
+def progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console(), transient=False)
+
+
+def need(module: str, group: str):
+    """Import ``module``; a missing third-party package becomes one line naming the extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        if e.name and e.name.split(".")[0] == "emodata":
+            raise
+        extra = EXTRAS.get(group, group)
+        raise click.ClickException(f"'emodata {group}' needs {e.name or 'a package'} that is not installed: "
+                                   f"pip install 'emodata[{extra}]'") from None
+
+
+def root_argument(exists: bool = True):
+    """The dataset root as the first positional argument, the same for every command."""
+    return click.argument("root", type=click.Path(exists=exists, file_okay=False, path_type=Path))
