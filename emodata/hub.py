@@ -1,38 +1,16 @@
-"""Hub-ready export and upload to the Hugging Face Hub."""
+"""Upload to the Hugging Face Hub of a folder written by :func:`emodata.root.export_folder`."""
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 from . import store
-from .card import render
 from .catalog import load_catalog
+from .root import card_path, export_folder  # noqa: F401  (export_folder: the folder push_folder uploads)
 
 
 class PushRefused(Exception):
     """The upload would break a corpus licence or lacks credentials."""
-
-
-def export_folder(root: str | Path, dest: str | Path, corpora: list[str] | None = None) -> Path:
-    """Copy the chosen corpora to ``dest/data/...`` and write the dataset card, atomically."""
-    root, dest = Path(root), Path(dest)
-    if dest.exists():
-        raise FileExistsError(f"{dest} already exists; choose a new folder")
-    names = corpora or store.corpora(root)
-    tmp = dest.with_name(f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        for corpus in names:
-            for f in store.corpus_files(root, corpus):
-                target = tmp / f.relative_to(root)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(f, target)
-        (tmp / "README.md").write_text(render(tmp), encoding="utf-8")
-        tmp.rename(dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
 
 
 def check_licences(folder: str | Path, private: bool) -> None:
@@ -49,7 +27,7 @@ def push_folder(folder: str | Path, repo_id: str, *, private: bool = False, revi
     """Create the dataset repo if needed and upload ``folder``; token from ``HF_TOKEN``."""
     from huggingface_hub import HfApi
     folder = Path(folder)
-    if not (folder / "README.md").exists():
+    if not card_path(folder).exists():
         raise PushRefused(f"{folder} has no README.md dataset card; run 'emodata export' first")
     check_licences(folder, private)
     token = os.environ.get("HF_TOKEN")

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from emodata import store
+from emodata.root import atomic_path, derived_dir, derived_parts, media_dir
 from emodata.schema import SCHEMA
 
 PART_KEY = b"emodata_pipeline"
@@ -50,18 +51,12 @@ class RunResult:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def derived_dir(root: str | Path, table: str, corpus: str) -> Path:
-    return Path(root) / "derived" / table / corpus
-
-
 def media_root(root: str | Path, corpus: str, override: str | Path | None = None) -> Path:
     """The corpus media root: ``override``, else ``source_root`` from the corpus provenance."""
-    if override:
-        return Path(override)
-    meta = store.corpus_metadata(root, corpus)
-    if not meta.get("source_root"):
+    media = media_dir(root, corpus, override)
+    if media is None:
         raise ValueError(f"corpus {corpus!r} in {root} records no source_root; pass --media-root")
-    return Path(meta["source_root"])
+    return media
 
 
 def read_samples(root: str | Path, corpus: str, columns: Iterable[str]) -> list[dict]:
@@ -73,7 +68,7 @@ def read_samples(root: str | Path, corpus: str, columns: Iterable[str]) -> list[
 def done_ids(root: str | Path, table: str, corpus: str, match: dict | None = None) -> set[str]:
     """Ids recorded by the finished parts of a derived table (only parts whose params agree with ``match``)."""
     done: set[str] = set()
-    for part in sorted(derived_dir(root, table, corpus).glob("part-*.parquet")):
+    for part in derived_parts(root, table, corpus):
         meta = pq.read_schema(part).metadata or {}
         if PART_KEY not in meta:
             raise ValueError(f"{part}: not written by emodata.pipelines (no {PART_KEY.decode()} metadata)")
@@ -85,7 +80,7 @@ def done_ids(root: str | Path, table: str, corpus: str, match: dict | None = Non
 
 def read_derived(root: str | Path, table: str, corpus: str) -> pa.Table | None:
     """The whole derived table of a corpus, or None when nothing was written yet."""
-    parts = sorted(derived_dir(root, table, corpus).glob("part-*.parquet"))
+    parts = derived_parts(root, table, corpus)
     if not parts:
         return None
     return pa.concat_tables([pq.read_table(p) for p in parts])
@@ -96,7 +91,7 @@ def write_part(out_dir: Path, schema: pa.Schema, rows: list[dict], ids: list[str
     meta = {PART_KEY: json.dumps({"ids": ids, "params": params}).encode()}
     table = pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(meta)
     path = out_dir / f"part-{uuid.uuid4().hex[:12]}.parquet"
-    with store.atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return path
 

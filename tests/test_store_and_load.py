@@ -14,10 +14,16 @@ from click.testing import CliRunner
 import emodata
 from emodata.cli import main
 from emodata.convert import get_converter
-from emodata.hub import PushRefused, export_folder, push_folder
+from emodata.hub import PushRefused, push_folder
+from emodata.root import export_folder
+from emodata.schema import read_metadata
 from emodata.store import corpus_metadata, delete_ratings, read_table, upsert_ratings, write_corpus
 from corpus_fixtures import link_tree
 from hubserver import FakeHub
+
+
+def store_metadata(path):
+    return read_metadata(pq.read_metadata(path))
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +66,38 @@ def test_hub_ready_folder_opens_offline_with_datasets(root, tmp_path):
     assert res.stdout.split()[-2:] == ["1109", "meld"]
     with pytest.raises(FileExistsError):
         export_folder(root, folder)
+
+
+def test_export_carries_no_local_path_or_user_name(formats, tmp_path, monkeypatch):
+    import getpass
+    from emodata.merge import merge
+    home = tmp_path / "home" / "zq-alice-7"                    # a user whose name appears nowhere else
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("USER", "LOGNAME", "USERNAME"):
+        monkeypatch.setenv(var, "zq-alice-7")
+    assert getpass.getuser() == "zq-alice-7"
+    src = link_tree(formats / "MELD", home / "corpora" / "MELD", {"dev_sent_emo.csv": "dev_sent_emo.csv"})
+    local = home / "work" / "emo"
+    write_corpus(get_converter("meld"), src, local)
+    assert corpus_metadata(local, "meld")["source_root"] == str(src.resolve())   # kept locally: pipelines use it
+    merged = home / "work" / "mix"
+    merge([local], merged, "ekman7")
+    for root, name in ((local, "export"), (merged, "export-mix")):
+        folder = export_folder(root, tmp_path / name)
+        files = [f for f in folder.rglob("*") if f.is_file()]
+        assert {f.name for f in files} == {"README.md", "part-00000.parquet"}
+        for f in files:
+            data = f.read_bytes()
+            for secret in ("zq-alice-7", str(tmp_path), str(home)):
+                assert secret.encode() not in data, (f, secret)
+        part = next(f for f in files if f.suffix == ".parquet")
+        meta = store_metadata(part)
+        assert meta["converter"] == "meld" and meta["sources"] == corpus_metadata(local, "meld")["sources"]
+        assert meta["source_root"] is None
+        text = json.dumps([meta, pq.read_table(part).to_pylist()], default=str)
+        assert "zq-alice-7" not in text and str(tmp_path) not in text
+        assert pq.read_table(part).equals(read_table(root, "meld"))   # rows unchanged
+    assert store_metadata(part)["merge"]["source_dataset"] is None
 
 
 def test_large_splits_are_sharded_and_reports_do_not_go_stale(formats, tmp_path, monkeypatch):
