@@ -50,9 +50,3 @@ def render(root) -> str:
         "", "```python", "from datasets import load_dataset",
         f"ds = load_dataset(\"<this folder or repo id>\", \"{names[0] if names else '<corpus>'}\")", "```", "",
         *sections])
-
-
-def write_card(root) -> None:
-    """(Re)write ``root/README.md`` atomically from the corpora under ``root/data``."""
-    from pathlib import Path
-    store.atomic_write_text(Path(root) / "README.md", render(root))

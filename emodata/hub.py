@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import store
 from .catalog import load_catalog
-from .root import card_path, export_folder  # noqa: F401  (export_folder: the folder push_folder uploads)
+from .root import card_path
 
 
 class PushRefused(Exception):

@@ -40,7 +40,7 @@ def catalog(status, as_json):
               help="lenient skips bad records and writes a report of what was skipped and why")
 def convert(corpus, src, root, strict):
     """Convert CORPUS from its native layout in SRC."""
-    from ..card import write_card
+    from ..root import write_card
     from ..convert import ConversionError, get_converter
     from ..store import write_corpus
     try:
@@ -163,7 +163,7 @@ def relabel(root, corpus, raters):
 @click.option("--corpus", "corpora", multiple=True, help="corpora to include (default: all)")
 def export(root, dest, corpora):
     """Write a Hub-ready folder: data/<corpus>/<split>/*.parquet plus a dataset card."""
-    from ..hub import export_folder
+    from ..root import export_folder
     try:
         export_folder(root, dest, corpora or None)
     except (FileNotFoundError, FileExistsError) as e:
