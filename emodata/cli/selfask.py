@@ -77,7 +77,8 @@ def eval_cmd(root, corpus, rater, split, out, bins):
     ev = need("emodata.annotation.selfask_eval", "selfask")
 
     report = ev.evaluate(root, corpus, rater, split=split, bins=bins)
-    out = Path(out) if out else Path(root) / "reports" / "selfask" / corpus
+    from ..root import reports_dir
+    out = Path(out) if out else reports_dir(root) / "selfask" / corpus
     paths = ev.write_report(report, out)
     click.echo(json.dumps({k: v for k, v in report.items() if k != "reliability"}, indent=2))
     click.echo(f"report: {paths['json']}\nreliability plot: {paths['png']}")
