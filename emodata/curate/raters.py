@@ -1,0 +1,224 @@
+"""Rater models as soft-label methods (crowd-kit): Dawid-Skene, MACE, GLAD, one-coin, majority, soft.
+
+:func:`fit` takes long-format categorical ratings (sample ``id``, ``rater_id``, ``labels``) and
+returns each sample's posterior over labels plus a per-rater report. Methods:
+
+* ``dawid-skene``: one confusion matrix per rater (crowd-kit ``DawidSkene``); reliability = the
+  rater's expected accuracy, sum over classes of prior x P(says c | truth c).
+* ``one-coin``: one accuracy per rater (``OneCoinDawidSkene``); reliability = that accuracy.
+* ``mace``: each rater knows the answer or guesses (``MACE``); reliability = P(knows).
+* ``glad``: rater ability x item difficulty (``GLAD``); reliability = the model's mean
+  probability that the rater is right on the items they rated, sigmoid(alpha x exp(beta)).
+* ``majority``: one-hot on the plurality label (ties split evenly); ``soft``: vote shares.
+  Both report each rater's agreement with the plurality as reliability.
+
+Multi-label data (a rating with several labels) is modelled per class (crowd-kit
+``BinaryRelevance``: one binary model per label): the posterior is P(label present) per class,
+the rater's reliability the mean over classes of their balanced accuracy (DS) or per-class
+skill, also reported per class. Anonymous votes (``rater_id`` null) are pooled into one
+pseudo-rater ``(anonymous)``: the models then describe the crowd as a whole (one shared confusion
+matrix, accuracy, competence or ability), which they allow; per-rater reliability cannot be
+estimated and the report says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+METHODS = ("dawid-skene", "mace", "glad", "one-coin", "majority", "soft")
+MODELS = ("dawid-skene", "mace", "glad", "one-coin")
+ANONYMOUS = "(anonymous)"
+ANONYMOUS_NOTE = ("anonymous votes are pooled into one pseudo-rater '(anonymous)': the model describes "
+                  "the crowd as a whole; per-rater reliability cannot be estimated without rater ids")
+
+
+class RaterModelError(Exception):
+    pass
+
+
+@dataclass
+class RaterModel:
+    """Posteriors per sample and the rater report of one fitted model."""
+    method: str
+    multilabel: bool
+    posteriors: dict[str, dict[str, float]]      # sample id -> label -> probability (per class if multilabel)
+    raters: list[dict]
+    notes: list[str] = field(default_factory=list)
+
+    def soft_label(self, sample_id: str) -> dict[str, float]:
+        """A distribution summing to 1 (multi-label: the per-class probabilities normalised)."""
+        post = self.posteriors.get(sample_id) or {}
+        total = sum(post.values())
+        return {k: v / total for k, v in sorted(post.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0} if total else {}
+
+    def labels(self, sample_id: str, threshold: float = 0.5) -> list[str]:
+        """Multi-label: classes with P(present) >= threshold; single-label: the top class (unless tied)."""
+        post = self.posteriors.get(sample_id) or {}
+        if self.multilabel:
+            return sorted(k for k, v in post.items() if v >= threshold)
+        if not post:
+            return []
+        top = max(post.values())
+        best = [k for k, v in post.items() if np.isclose(v, top)]
+        return best if len(best) == 1 else []
+
+
+def ratings_frame(rows: Iterable[dict]):
+    """crowd-kit's long format (``task``, ``worker``, ``label``: list of labels) from rating dicts
+    with ``id``, ``rater_id`` and ``labels`` (ratings without labels are left out)."""
+    import pandas as pd
+    data = [(r["id"], r.get("rater_id") or ANONYMOUS, sorted(set(r["labels"])))
+            for r in rows if r.get("labels")]
+    return pd.DataFrame(data, columns=["task", "worker", "label"])
+
+
+def _model(method: str, seed: int):
+    from crowdkit.aggregation import GLAD, MACE, DawidSkene, OneCoinDawidSkene
+    return {"dawid-skene": lambda: DawidSkene(n_iter=100),
+            "one-coin": lambda: OneCoinDawidSkene(n_iter=100),
+            # crowd-kit seeds every restart alike, so restarts would repeat the same run
+            "mace": lambda: MACE(n_restarts=1, n_iter=50, random_state=seed),
+            "glad": lambda: GLAD(n_iter=100)}[method]()
+
+
+def _reliability(method: str, model, data) -> tuple[dict[str, float], dict[str, object]]:
+    """Per worker: reliability and the model's own parameter (confusion matrix, alpha...)."""
+    workers = list(dict.fromkeys(data["worker"]))
+    if method == "dawid-skene":
+        err, prior = model.errors_, model.priors_
+        rel, extra = {}, {}
+        for w in workers:
+            m = err.loc[w]
+            classes = [c for c in prior.index if c in m.index and c in m.columns]
+            rel[w] = float(sum(prior[c] * m.loc[c, c] for c in classes))
+            extra[w] = {"confusion": {str(t): {str(o): round(float(m.loc[o, t]), 4) for o in m.index}
+                                      for t in m.columns}}
+        return rel, extra
+    if method == "one-coin":
+        return {w: float(model.skills_[w]) for w in workers}, {}
+    if method == "mace":
+        import pandas as pd
+        _, names = pd.factorize(data["worker"])
+        return {w: float(model.spamming_[i, 1]) for i, w in enumerate(names)}, {}
+    if method == "glad":
+        a = data["worker"].map(model.alphas_).to_numpy(float)
+        b = np.exp(data["task"].map(model.betas_).to_numpy(float))
+        p = 1.0 / (1.0 + np.exp(-a * b))
+        mean = data.assign(p=p).groupby("worker")["p"].mean()
+        return {w: float(mean[w]) for w in workers}, {w: {"alpha": round(float(model.alphas_[w]), 4)} for w in workers}
+    raise ValueError(method)
+
+
+def _plurality_probas(data):
+    """Vote shares per task (a rating with k labels gives 1/k to each)."""
+    votes = data.explode("label")
+    votes["w"] = 1.0 / data["label"].str.len().reindex(votes.index).to_numpy()
+    counts = votes.pivot_table(index="task", columns="label", values="w", aggfunc="sum", fill_value=0.0)
+    return counts.div(counts.sum(axis=1), axis=0)
+
+
+def _fit_single(method: str, data, seed: int):
+    """(probas DataFrame task x label, reliability per worker, extra per worker)."""
+    flat = data.assign(label=data["label"].str[0])
+    if method in ("majority", "soft"):
+        probas = _plurality_probas(data)
+        if method == "majority":
+            top = probas.to_numpy()
+            hard = np.isclose(top, top.max(axis=1, keepdims=True)).astype(float)
+            probas = probas.copy()
+            probas[:] = hard / hard.sum(axis=1, keepdims=True)
+        top = probas.idxmax(axis=1)
+        agree = (flat["label"].to_numpy() == flat["task"].map(top).to_numpy())
+        rel = flat.assign(a=agree).groupby("worker")["a"].mean()
+        return probas, {w: float(rel[w]) for w in dict.fromkeys(flat["worker"])}, {}
+    model = _model(method, seed).fit(flat)
+    rel, extra = _reliability(method, model, flat)
+    return model.probas_, rel, extra
+
+
+def _fit_multilabel(method: str, data, seed: int):
+    """One binary model per class (crowd-kit BinaryRelevance); probas = P(class present)."""
+    import pandas as pd
+    classes = sorted({c for labels in data["label"] for c in labels})
+    if method in ("majority", "soft"):
+        present = pd.DataFrame({c: data["label"].map(lambda ls, c=c: c in ls) for c in classes})
+        share = present.groupby(data["task"]).mean()
+        probas = (share > 0.5).astype(float) if method == "majority" else share
+        per_class = {c: (present[c].to_numpy() == data["task"].map(probas[c] >= 0.5).to_numpy()) for c in classes}
+        rel = {c: pd.Series(v).groupby(data["worker"].to_numpy()).mean() for c, v in per_class.items()}
+        workers = list(dict.fromkeys(data["worker"]))
+        return probas, {c: {w: float(rel[c][w]) for w in workers} for c in classes}, {}
+    from crowdkit.aggregation import BinaryRelevance
+    br = BinaryRelevance(_model(method, seed))
+    br.aggregators_ = {}                      # crowd-kit's default dict is shared between instances
+    br.fit(data)
+    probas, rel = {}, {}
+    binary = data[["task", "worker"]].copy()
+    for c in classes:
+        model = br.aggregators_[c]
+        binary["label"] = data["label"].map(lambda ls, c=c: int(c in ls))
+        p = model.probas_
+        probas[c] = p[1] if 1 in p.columns else 0.0 * p.iloc[:, 0]
+        if method == "dawid-skene":      # balanced accuracy: mean of P(1|1) and P(0|0)
+            err = model.errors_
+            rel[c] = {w: float(np.mean([err.loc[(w, k), k] for k in (0, 1)
+                                         if (w, k) in err.index and k in err.columns] or [np.nan]))
+                      for w in dict.fromkeys(binary["worker"])}
+        else:
+            rel[c] = _reliability(method, model, binary)[0]
+    return pd.DataFrame(probas).fillna(0.0), rel, {}
+
+
+def fit(rows: Iterable[dict] | object, method: str = "dawid-skene", seed: int = 0) -> RaterModel:
+    """Fit ``method`` to ratings (dicts with ``id``, ``rater_id``, ``labels``, or a crowd-kit frame)."""
+    if method not in METHODS:
+        raise RaterModelError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    data = rows if hasattr(rows, "columns") else ratings_frame(rows)
+    if data.empty:
+        raise RaterModelError("no categorical ratings to model")
+    multilabel = bool((data["label"].str.len() > 1).any())
+    notes = []
+    anonymous = bool((data["worker"] == ANONYMOUS).any())
+    if anonymous:
+        notes.append(ANONYMOUS_NOTE)
+    if multilabel:
+        notes.append("multi-label ratings: one binary model per class; posteriors are P(class present)")
+        probas, per_class, extra = _fit_multilabel(method, data, seed)
+        rel = {w: float(np.nanmean([per_class[c].get(w, np.nan) for c in per_class]))
+               for w in dict.fromkeys(data["worker"])}
+    else:
+        probas, rel, extra = _fit_single(method, data, seed)
+        per_class = None
+    posteriors = {str(t): {str(k): float(v) for k, v in row.items() if v > 0}
+                  for t, row in zip(probas.index, probas.to_dict("records"))}
+    raters = _rater_report(data, probas, rel, per_class, extra, multilabel)
+    return RaterModel(method, multilabel, posteriors, raters, notes)
+
+
+def _rater_report(data, probas, rel, per_class, extra, multilabel) -> list[dict]:
+    """Per rater: reliability, items rated, agreement with the model's labels (+ model parameters)."""
+    if multilabel:
+        classes = list(probas.columns)
+        model_sets = {t: {c for c in classes if row[c] >= 0.5} for t, row in zip(probas.index, probas.to_dict("records"))}
+        agree = [len(set(ls) & model_sets[t] | (set(classes) - set(ls) - model_sets[t])) / len(classes)
+                 for t, ls in zip(data["task"], data["label"])]
+    else:
+        top = probas.idxmax(axis=1)
+        agree = (data["label"].str[0].to_numpy() == data["task"].map(top).to_numpy()).astype(float)
+    stats = data.assign(agree=agree).groupby("worker").agg(items=("task", "nunique"), ratings=("task", "size"),
+                                                         agreement=("agree", "mean"))
+    out = []
+    for w in sorted(stats.index, key=lambda w: (-rel.get(w, 0.0) if np.isfinite(rel.get(w, np.nan)) else 1.0, w)):
+        entry = {"rater_id": None if w == ANONYMOUS else w, "reliability": round(float(rel[w]), 4),
+                 "items": int(stats.loc[w, "items"]), "ratings": int(stats.loc[w, "ratings"]),
+                 "agreement_with_model": round(float(stats.loc[w, "agreement"]), 4)}
+        if w == ANONYMOUS:
+            entry["pooled"] = True
+        if per_class is not None:
+            entry["per_class"] = {c: round(float(v[w]), 4) for c, v in per_class.items()
+                                  if w in v and np.isfinite(v[w])}
+        entry.update(extra.get(w, {}))
+        out.append(entry)
+    return out
