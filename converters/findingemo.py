@@ -55,7 +55,7 @@ class FindingEmo(Converter):
                 if not rejected or r["valence"].strip():
                     valence = bounded_int(r["valence"], -3, 3, "valence")
                     arousal = bounded_int(r["arousal"], 0, 6, "arousal")
-                rating = ctx.rating(r["user"], labels=[emotion] if emotion and not rejected else [],
+                rating = ctx.rating(r["user"], labels=[emotion] if emotion and not rejected else None,
                                     native=emotion or ("reject" if rejected else None), valence=valence,
                                     arousal=arousal, comment=r.get("dec_factors") or None)
                 info = {k: v for k, v in r.items() if k not in ("image_path", "valence", "arousal", "emotion")}

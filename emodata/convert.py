@@ -211,12 +211,15 @@ class ConversionContext:
                     out.append(t)
         return out
 
-    def rating(self, rater_id: str | None, kind: str = "human", *, labels: Sequence[str] = (),
+    def rating(self, rater_id: str | None, kind: str = "human", *, labels: Sequence[str] | None = None,
                native: str | None = None, valence: float | None = None, arousal: float | None = None,
                dominance: float | None = None, intensity: float | None = None,
                confidence: float | None = None, perspective: str | None = None,
                condition: str | None = None, comment: str | None = None, ref: str | None = None) -> dict:
-        """One raw rating; ``labels`` are native labels, VAD and intensity on the native scales."""
+        """One raw rating; ``labels`` are native labels, VAD and intensity on the native scales.
+
+        ``labels=None`` (the default): the rating makes no categorical judgment (stored null);
+        ``labels=[]``: the rater saw the item and chose none of the offered labels (a vote)."""
         if kind not in RATER_KINDS:
             raise ConversionError(f"rater kind {kind!r} is not one of {RATER_KINDS}")
         if perspective is not None and perspective not in PERSPECTIVES:
@@ -224,7 +227,7 @@ class ConversionContext:
         c = self.converter
         return {
             "rater_id": rater_id, "rater_kind": kind, "perspective": perspective, "condition": condition,
-            "native": native, "labels": self.labels(labels),
+            "native": native, "labels": None if labels is None else self.labels(labels),
             "valence": self._vad(valence, "valence"), "arousal": self._vad(arousal, "arousal"),
             "dominance": self._vad(dominance, "dominance"),
             "intensity": rescale(intensity, c.intensity_scale, "0-1") if c.intensity_scale else intensity,

@@ -35,7 +35,8 @@ RATING_TYPE = pa.struct([
     _f("perspective", pa.string(), "perspective of this rating when it differs from the sample's (e.g. EmoBank reader vs writer)"),
     _f("condition", pa.string(), "presentation condition (e.g. CREMA-D audio | video | audiovisual)"),
     _f("native", pa.string(), "the raw rating verbatim as the corpus gives it"),
-    _f("labels", pa.list_(pa.string()), "canonical label(s) chosen by this rater (one element for single-choice)"),
+    _f("labels", pa.list_(pa.string()), "canonical label(s) chosen by this rater (one element for single-choice); "
+       "[] = saw the item and chose none of the offered labels (a vote); null = no categorical judgment"),
     _f("valence", pa.float32(), "valence on [-1, 1]"),
     _f("arousal", pa.float32(), "arousal on [-1, 1]"),
     _f("dominance", pa.float32(), "dominance on [-1, 1]"),
@@ -122,6 +123,15 @@ def describe() -> str:
         lines += ["", f"## {title}", "", "| field | type | null | meaning |", "|---|---|---|---|"]
         for f in struct:
             lines.append(f"| `{f.name}` | {_type_name(f.type)} | {'yes' if f.nullable else 'no'} | {_doc(f)} |")
+    lines += ["", "### What a rating means", "",
+              "One `ratings` element is one judgment of one rater on one sample. A rater who did not rate the",
+              "sample has no element (absent, never a placeholder). `labels` = `[]` is a vote: the rater saw the",
+              "item and chose none of the offered labels (per-class agreement counts it as \"not chosen\" for",
+              "every class; single-label corpora use their own \"no emotion\"/neutral term instead). `labels` =",
+              "null: the rating makes no categorical judgment (a dimensional-only rating, an item flagged as",
+              "unclear). One annotated item is one sample: where a release ships the same item in several",
+              "files (SemEval-2025 Task 11 tracks a, b, c), its ratings sit on one sample and the other rows",
+              "name that sample in `extra.ratings_on`, so every judgment is stored once."]
     lines += ["", "Vocabularies: perspective " + ", ".join(PERSPECTIVES) + "; elicitation " + ", ".join(ELICITATIONS)
               + "; rater_kind " + ", ".join(RATER_KINDS) + "; vad_source " + ", ".join(VAD_SOURCES) + ".", ""]
     return "\n".join(lines)
