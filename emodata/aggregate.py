@@ -2,7 +2,9 @@
 
 Categorical ratings are lists of labels (one rater may pick several: each label of a
 rating gets ``1/k`` of that rater's vote). Ties are explicit: ``plurality`` returns every
-label that shares the top count.
+label that shares the top count. :func:`derive` is the one rule that turns a sample's votes
+(or a given distribution, or its gold label) into its label columns and mapped VAD; conversion,
+relabel, merge and annotation pull all use it.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
+
+from .taxonomy import expected_vad, get_taxonomy
 
 
 def vote_counts(ratings: Iterable[Sequence[str]]) -> dict[str, float]:
@@ -77,6 +81,49 @@ def aggregate(ratings: Iterable[Sequence[str]]) -> Aggregate:
     ratings = [list(r) for r in ratings]
     counts = vote_counts(ratings)
     return Aggregate(soft_label(counts), majority(counts), plurality(counts), all_inclusive(ratings))
+
+
+def votes(ratings: Iterable[Mapping], kinds: Iterable[str] = ("human",)) -> list[list[str]]:
+    """The canonical labels of each rating by a rater of ``kinds`` that chose any (self-reports
+    and machine ratings count only when asked for)."""
+    kinds = set(kinds)
+    return [list(r["labels"]) for r in ratings or () if r["rater_kind"] in kinds and r["labels"]]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A sample's label columns: ``label``, ``labels``, ``soft`` and the VAD mapped from ``soft``."""
+    label: str | None
+    labels: list[str] | None
+    soft: dict[str, float]
+    vad: tuple[float, float, float] | None
+
+
+def derive(sample_votes: Sequence[Sequence[str]] = (), *, soft: Mapping[str, float] | None = None,
+           label: str | None = None, labels: Sequence[str] | None = None, gold: bool = False) -> Derived:
+    """The label rule: the soft label comes from ``sample_votes`` (see :func:`votes`), else the
+    given ``soft`` distribution, else one-hot of ``label`` (uniform over ``labels``); with
+    ``gold`` (the corpus gives a label, even one outside the taxonomy) ``label`` and ``labels``
+    stay, otherwise the label is the unique plurality and, when a rater chose several labels,
+    ``labels`` every label chosen. ``vad`` is the soft label's expected VAD (taxonomy norms)."""
+    labels = list(labels) if labels is not None else None
+    if sample_votes:
+        agg = aggregate(sample_votes)
+        dist = agg.soft
+        if not gold:
+            label = agg.label
+            if labels is None and any(len(v) > 1 for v in sample_votes):
+                labels = agg.all_inclusive
+    elif soft:
+        dist = soft_label(soft)
+        if not gold:
+            label = unique_plurality(dist)
+    else:
+        dist = {label: 1.0} if label else ({t: 1.0 / len(labels) for t in labels} if labels else {})
+    tax = get_taxonomy()
+    for term in (*dist, *([label] if label else ()), *(labels or ())):
+        tax.check(term, "label")
+    return Derived(label, labels, dist, expected_vad(dist) if dist else None)
 
 
 def mean(values: Iterable[float | None]) -> float | None:

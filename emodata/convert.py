@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 from . import aggregate
 from .schema import ELICITATIONS, PERSPECTIVES, RATER_KINDS
-from .taxonomy import expected_vad, get_taxonomy, rescale
+from .taxonomy import rescale
 
 csv.field_size_limit(1 << 24)
 
@@ -267,32 +267,18 @@ class ConversionContext:
         if isinstance(label, tuple):          # a compound label: several terms, no single label
             labels = labels or list(label)
             label = None
-        human = [r["labels"] for r in ratings if r["rater_kind"] == "human" and r["labels"]]
-        if human:
-            agg = aggregate.aggregate(human)
-            soft = agg.soft
-            if native_label is None:
-                label = agg.label
-                if labels is None and any(len(r) > 1 for r in human):
-                    labels = agg.all_inclusive
-        elif soft_label:
-            soft = aggregate.soft_label(soft_label)
-            if native_label is None:
-                label = aggregate.unique_plurality(soft)
-        else:
-            soft = {label: 1.0} if label else ({t: 1.0 / len(labels) for t in labels} if labels else {})
-        tax = get_taxonomy()
-        for term in list(soft) + ([label] if label else []) + (labels or []):
-            tax.check(term, "label map")
+        derived = aggregate.derive(aggregate.votes(ratings), soft=soft_label, label=label, labels=labels,
+                                   gold=native_label is not None)
         vad = (self._vad(valence, "valence"), self._vad(arousal, "arousal"), self._vad(dominance, "dominance"))
         if any(v is not None for v in vad):
             row["vad_source"], row["vad_scale"] = "annotated", self._vad_scale_text()
-        elif soft and (mapped := expected_vad(soft)):
-            vad = mapped
+        elif derived.vad:
+            vad = derived.vad
             row["vad_source"], row["vad_scale"] = "mapped", None
         row["valence"], row["arousal"], row["dominance"] = vad
         row.update(native_label=native_label, native_labels=list(native_labels) if native_labels else None,
-                   label=label, labels=labels, soft_label=[{"label": k, "prob": v} for k, v in soft.items()] or None,
+                   label=derived.label, labels=derived.labels,
+                   soft_label=[{"label": k, "prob": v} for k, v in derived.soft.items()] or None,
                    intensity=rescale(intensity, c.intensity_scale, "0-1") if c.intensity_scale else intensity,
                    extra=json.dumps(dict(extra), ensure_ascii=False, sort_keys=True) if extra else None)
         return row

@@ -99,16 +99,14 @@ def _project_row(row: dict, target: tuple[str, ...] | None, annotated_only: bool
     if not projected:
         rep.excluded["all mass dropped"] += 1
         return None
-    best = max(projected.values())
-    top = [k for k, v in projected.items() if v >= best - 1e-6]
+    derived = aggregate.derive(soft=projected)          # the label rule; VAD stays as converted
     labels = None
     if row["labels"]:
         labels = list(dict.fromkeys(d for t in row["labels"] if (d := _destination(t, target))))
     extra["premerge"] = {"label": row["label"], "labels": row["labels"], "soft_label": soft,
                          "dropped_mass": round(dropped, 6)}
-    ordered = aggregate.soft_label(projected)
-    return {**row, "label": top[0] if len(top) == 1 else None, "labels": labels or None,
-            "soft_label": [{"label": k, "prob": v} for k, v in ordered.items()],
+    return {**row, "label": derived.label, "labels": labels or None,
+            "soft_label": [{"label": k, "prob": v} for k, v in derived.soft.items()],
             "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
 
 

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import __version__
-from .aggregate import aggregate
+from .aggregate import derive, votes
 from .convert import ConversionContext, ConversionError, Converter
 from .root import atomic_path, atomic_write_text, corpus_dir, data_dir, replace_dir, skipped_report
 from .schema import METADATA_KEY, RATING_FIELDS, SCHEMA, file_metadata, read_metadata
@@ -96,23 +96,36 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
     buffers: dict[str, list[dict]] = {}
     counts: dict[str, int] = {}
 
-    def flush(split: str) -> None:
-        rows = buffers.pop(split, [])
-        if not rows:
-            return
+    def write(split: str, table: pa.Table) -> None:
         parts = shards.setdefault(split, [])
         if not parts or counts[split] >= len(parts) * SHARD_ROWS:
             (tmp / split).mkdir(parents=True, exist_ok=True)
             parts.append(pq.ParquetWriter(tmp / split / part_name(len(parts)), SCHEMA,
                                           compression="zstd"))
-        parts[-1].write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
-        counts[split] = counts.get(split, 0) + len(rows)
+        parts[-1].write_table(table)
+        counts[split] = counts.get(split, 0) + table.num_rows
         if on_rows:
-            on_rows(len(rows))
+            on_rows(table.num_rows)
+
+    def flush(split: str) -> None:
+        rows = buffers.pop(split, [])
+        if rows:
+            write(split, pa.Table.from_pylist(rows, schema=SCHEMA))
+
+    def write_batch(table: pa.Table) -> None:
+        """A columnar batch (:mod:`emodata.columnar`): each split's rows after those buffered before it."""
+        for split in pc.unique(table["split"]).to_pylist():
+            flush(split)
+            rows = table.filter(pc.equal(table["split"], split))
+            for start in range(0, rows.num_rows, BATCH_ROWS):
+                write(split, rows.slice(start, BATCH_ROWS))
 
     try:
         try:
             for row in converter.samples(ctx):
+                if isinstance(row, pa.Table):
+                    write_batch(row)
+                    continue
                 buf = buffers.setdefault(row["split"], [])
                 buf.append(row)
                 if len(buf) >= BATCH_ROWS:
@@ -201,40 +214,61 @@ def copy_file(src: Path, dest: Path, provenance: Callable[[dict], dict]) -> None
         writer.add_key_value_metadata({METADATA_KEY: json.dumps(meta, sort_keys=True).encode()})
 
 
+LABEL_COLUMNS = ("label", "labels", "soft_label", "valence", "arousal", "dominance", "vad_source", "vad_scale")
+
+
+def relabelled(row: dict, kinds: Iterable[str] = ("human",)) -> dict | None:
+    """The label columns (:data:`LABEL_COLUMNS`) that :func:`emodata.aggregate.derive`, the rule
+    of conversion, gives ``row`` from the ratings of ``kinds``; ``None`` without such ratings.
+
+    A gold label (``native_label``) and gold ``labels`` stay; annotated VAD stays, mapped VAD
+    follows the new soft label."""
+    sample_votes = votes(row["ratings"], kinds)
+    if not sample_votes:
+        return None
+    gold = row["native_label"] is not None
+    d = derive(sample_votes, label=row["label"] if gold else None, gold=gold,
+               labels=row["labels"] if gold or row["native_labels"] is not None else None)
+    new = {"label": d.label, "labels": d.labels, "soft_label": [{"label": k, "prob": v} for k, v in d.soft.items()]}
+    if row["vad_source"] != "annotated":
+        valence, arousal, dominance = d.vad or (None, None, None)
+        new.update(valence=valence, arousal=arousal, dominance=dominance,
+                   vad_source="mapped" if d.vad else None, vad_scale=None)
+    return new
+
+
 def recompute_soft_labels(root: str | Path, corpus: str, kinds: Iterable[str] = ("human",)) -> int:
-    """Recompute ``soft_label`` from the ratings of the given rater kinds (e.g. after pulling
-    Label Studio annotations), and ``label``/``labels`` where the corpus gives no gold label.
+    """Recompute the label columns from the ratings of the given rater kinds (e.g. after pulling
+    Label Studio annotations) with :func:`relabelled`: the same label, soft label and mapped VAD
+    a fresh conversion of the same ratings gives.
 
     Rows without such ratings keep what they have. Returns the number of rows changed."""
-    kinds = set(kinds)
+    kinds = tuple(kinds)
+    inputs = ("ratings", "native_label", "native_labels", *LABEL_COLUMNS)
     changed = 0
     for f in corpus_files(root, corpus):
         table = pq.read_table(f)
-        cols = {c: table[c].to_pylist() for c in ("ratings", "soft_label", "label", "labels", "native_label")}
+        cols = {c: table[c].to_pylist() for c in inputs}
         touched = False
-        for i, ratings in enumerate(cols["ratings"]):
-            votes = [r["labels"] for r in ratings or () if r["rater_kind"] in kinds and r["labels"]]
-            if not votes:
-                continue
-            agg = aggregate(votes)
-            new = {"soft_label": [{"label": k, "prob": v} for k, v in agg.soft.items()]}
-            if cols["native_label"][i] is None:
-                new["label"] = agg.label
-                new["labels"] = agg.all_inclusive if any(len(v) > 1 for v in votes) else cols["labels"][i]
-            if any(_differs(cols[k][i], v) for k, v in new.items()):
+        for i in range(table.num_rows):
+            new = relabelled({c: cols[c][i] for c in inputs}, kinds)
+            if new is not None and any(_differs(cols[k][i], v) for k, v in new.items()):
                 changed += 1
                 touched = True
                 for k, v in new.items():
                     cols[k][i] = v
         if touched:
-            for name in ("soft_label", "label", "labels"):
+            for name in LABEL_COLUMNS:
                 table = _set_column(table, name, cols[name])
             _replace_file(f, table)
     return changed
 
 
 def _differs(old, new) -> bool:
-    if isinstance(new, list) and new and isinstance(new[0], dict):    # soft labels: compare at float32
+    """Whether a stored value differs from a new one (floats compared at float32 precision)."""
+    if isinstance(new, float) and old is not None:
+        return abs(old - new) > 1e-6
+    if isinstance(new, list) and new and isinstance(new[0], dict):    # soft labels
         return old is None or len(old) != len(new) or any(
             a["label"] != b["label"] or abs(a["prob"] - b["prob"]) > 1e-6 for a, b in zip(old, new))
     return old != new

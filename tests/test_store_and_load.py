@@ -18,8 +18,12 @@ from emodata.hub import PushRefused, push_folder
 from emodata.root import export_folder
 from emodata.schema import read_metadata
 from emodata.store import corpus_metadata, delete_ratings, read_table, upsert_ratings, write_corpus
-from corpus_fixtures import link_tree
+from corpus_fixtures import REPO, link_tree
 from hubserver import FakeHub
+
+
+def row_of(root, corpus, sid):
+    return next(r for r in read_table(root, corpus).to_pylist() if r["id"] == sid)
 
 
 def store_metadata(path):
@@ -169,6 +173,51 @@ def test_relabel_recomputes_soft_labels_from_pulled_ratings(root, tmp_path):
     row = [r for r in read_table(work, "meld").to_pylist() if r["id"] == sid][0]
     assert [s["label"] for s in row["soft_label"]] == ["fear"]
     assert corpus_metadata(work, "meld")["converter"] == "meld"
+
+
+def test_relabel_gives_what_a_fresh_conversion_of_the_same_ratings_gives(tmp_path):
+    """FER+ image 0 (votes neutral 4, sadness 1, anger 3, disgust 2) gets 4 more sadness votes:
+    relabel must give the label, soft label and mapped VAD of a conversion with sadness 5."""
+    from emodata.store import recompute_soft_labels
+    demo = REPO / "emodata" / "demo" / "ferplus"
+    work = tmp_path / "w"
+    write_corpus(get_converter("ferplus"), demo, work)
+    sid = "ferplus/fer0000000"
+    before = row_of(work, "ferplus", sid)
+    assert before["label"] == "neutral" and before["vad_source"] == "mapped"
+    upsert_ratings(work, "ferplus", [{"id": sid, "rater_id": f"ls:{k}", "rater_kind": "human", "labels": ["sadness"]}
+                                     for k in "abcd"])
+    assert recompute_soft_labels(work, "ferplus") == 1
+    relabelled = row_of(work, "ferplus", sid)
+    lines = (demo / "fer2013new.csv").read_text().splitlines()
+    assert lines[1] == "Training,fer0000000.png,4,0,0,1,3,2,0,0,0,0"
+    lines[1] = "Training,fer0000000.png,4,0,0,5,3,2,0,0,0,0"
+    src = tmp_path / "ferplus"
+    src.mkdir()
+    (src / "fer2013new.csv").write_text("\n".join(lines) + "\n")
+    write_corpus(get_converter("ferplus"), src, tmp_path / "fresh")
+    fresh = row_of(tmp_path / "fresh", "ferplus", sid)
+    columns = ("label", "labels", "soft_label", "valence", "arousal", "dominance", "vad_source", "vad_scale")
+    assert {c: relabelled[c] for c in columns} == {c: fresh[c] for c in columns}
+    assert relabelled["label"] == "sadness"
+    assert (relabelled["valence"], relabelled["arousal"]) != pytest.approx((before["valence"], before["arousal"]))
+    assert recompute_soft_labels(work, "ferplus") == 0                # idempotent
+
+
+def test_relabel_keeps_annotated_vad(root, tmp_path):
+    import shutil
+    from emodata.store import recompute_soft_labels
+    work = tmp_path / "w"
+    shutil.copytree(root, work)
+    before = read_table(work, "iemocap").to_pylist()
+    annotated = next(r for r in before if r["vad_source"] == "annotated" and r["label"] != "anger")
+    upsert_ratings(work, "iemocap", [{"id": annotated["id"], "rater_id": f"ls:{k}", "rater_kind": "human",
+                                      "labels": ["anger"]} for k in "abcdefghij"])
+    recompute_soft_labels(work, "iemocap")
+    after = row_of(work, "iemocap", annotated["id"])
+    assert after["soft_label"][0]["label"] == "anger"
+    assert [after[k] for k in ("valence", "arousal", "dominance", "vad_source", "vad_scale")] == \
+        [annotated[k] for k in ("valence", "arousal", "dominance", "vad_source", "vad_scale")]
 
 
 def test_push_round_trip_through_a_local_hub(root, tmp_path, monkeypatch, online):
