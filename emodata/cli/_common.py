@@ -9,7 +9,7 @@ import click
 
 # command groups -> the extra that provides their third-party packages
 EXTRAS = {"agreement": "agreement", "annotate": "labelstudio", "selfask": "llm", "pipeline": "pipelines",
-          "curate": "curate", "mat": "mat"}
+          "curate": "curate"}
 
 
 def console():

@@ -23,6 +23,7 @@ from ._common import need, root_argument
               help="Output HTML; .json and .md summaries are written next to it.")
 def agreement(root, corpus, split, raters, level, field_, condition, n_boot, seed, ci, report_path):
     """Inter-rater agreement report for a converted dataset ROOT."""
+    need("scipy", "agreement"), need("matplotlib", "agreement")
     run_report = need("emodata.annotation.agreement_report", "agreement").run_report
     if not 0 < ci < 1 or n_boot < 0:
         raise click.BadParameter("--ci must be in (0, 1) and --n-boot >= 0")

@@ -49,13 +49,17 @@ def pipeline() -> None:
 
 @pipeline.command()
 @_common
-@click.option("--backend", type=click.Choice(["face-alignment", "opencv"]), default="face-alignment", show_default=True)
-@click.option("--weights", default=None, help="torch hub dir holding checkpoints/ (face-alignment backend)")
+@click.option("--backend", type=click.Choice(["auto", "face-alignment", "dlib-cnn", "dlib-hog", "opencv"]), default="auto",
+              show_default=True, help="auto: face-alignment when its checkpoints are found, else dlib-cnn when dlib and "
+                                      "face-recognition-models are installed, else opencv (Haar)")
+@click.option("--weights", default=None, help="torch hub dir holding checkpoints/ (face-alignment) or a folder with "
+                                              "dlib's .dat model files (dlib-*)")
 @click.option("--fps", type=float, default=2.0, show_default=True, help="video frames sampled per second")
 @click.option("--size", type=int, default=112, show_default=True, help="aligned crop size in pixels")
 def faces(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device,
           backend, weights, fps, size):
     """Detect, align, crop and track faces of images and videos."""
+    need("cv2", "pipeline")
     FaceStage = need("emodata.pipelines.faces", "pipeline").FaceStage
 
     _run(lambda c: FaceStage(backend, fps, size, weights, device, batch_size), root, corpus_names, media_root,
@@ -74,6 +78,7 @@ def faces(root, corpus_names, media_root, engine, workers, batch_size, shard_siz
 def speech(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device,
            backend, model, no_overlap, no_embeddings):
     """Voice activity and speaker diarization with overlap flags."""
+    need("torch", "pipeline")
     SpeechStage = need("emodata.pipelines.speech", "pipeline").SpeechStage
 
     if backend == "auto":
@@ -87,6 +92,7 @@ def speech(root, corpus_names, media_root, engine, workers, batch_size, shard_si
 @click.option("--model", default="minilm", show_default=True, help="minilm | resemblyzer | hf:<id-or-local-path>")
 def embed(root, corpus_names, media_root, engine, workers, batch_size, shard_size, limit, device, model):
     """Text, audio or image embeddings."""
+    need("torch", "pipeline")
     EmbedStage = need("emodata.pipelines.embed", "pipeline").EmbedStage
 
     _run(lambda c: EmbedStage(model, device, batch_size), root, corpus_names, media_root, engine, workers,
