@@ -11,8 +11,7 @@ demo:
 	$(PY) -m emodata.cli demo --out emodata-demo
 
 test-deps:
-	bash .ci/setup_core.sh
-	for s in .ci/setup_*.sh; do [ "$$s" = .ci/setup_core.sh ] || bash "$$s" || exit 1; done
+	bash .ci/install_test_deps.sh
 
 test: test-deps
 	$(PY) -m pytest

