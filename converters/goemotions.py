@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import csv
 
+import polars as pl
+
+from emodata.columnar import LOC, Columns, multi_hot
 from emodata.convert import ConversionContext, ConversionError, Converter
 
 EMOTIONS = ("admiration amusement anger annoyance approval caring confusion curiosity desire "
@@ -22,6 +25,7 @@ EMOTIONS = ("admiration amusement anger annoyance approval caring confusion curi
 SPLITS = {"train": "train.tsv", "validation": "dev.tsv", "test": "test.tsv"}
 RAW_FILES = [f"full_dataset/goemotions_{i}.csv" for i in (1, 2, 3)]
 META = ("author", "subreddit", "link_id", "parent_id", "created_utc")
+UNCLEAR = "example_very_unclear"
 
 
 def unquote_tsv_text(text: str) -> str:
@@ -36,53 +40,74 @@ class GoEmotions(Converter):
     label_map = {e: e for e in EMOTIONS}
     defaults = {"language": "en", "modalities": ["text"], "perspective": "perceived", "elicitation": "natural"}
 
-    def _split_files(self, ctx: ConversionContext) -> dict[str, tuple[str, list[str]]]:
-        """comment id -> (split, gold label names) from the TSV split files present."""
-        gold = {}
+    def _split_files(self, cols: Columns) -> pl.DataFrame:
+        """One row per comment id of the TSV split files present: split, gold label names, text."""
+        frames = []
         for split, rel in SPLITS.items():
-            if not (ctx.src / rel).exists():
-                continue
-            for line, rec in ctx.csv_rows(rel, fieldnames=["text", "label ids", "comment id"], delimiter="\t",
-                                          quoting=csv.QUOTE_NONE):
-                with ctx.at(ctx.src / rel, line):
-                    names = [EMOTIONS[int(i)] for i in rec["label ids"].split(",")]
-                    gold[rec["comment id"]] = (split, names, unquote_tsv_text(rec["text"]))
-        return gold
+            if (cols.ctx.src / rel).exists():
+                frame = cols.read(rel, fieldnames=["text", "label ids", "native_id"], delimiter="\t",
+                                  quoting=csv.QUOTE_NONE)
+                frames.append(frame.with_columns(split=pl.lit(split)))
+        if not frames:
+            return pl.DataFrame(schema={"native_id": pl.String, "split": pl.String, "native_labels": pl.List(pl.String),
+                                        "text": pl.String, LOC: pl.Int64})
+        gold = pl.concat(frames)
+        ids = gold.select(LOC, pl.col("label ids").str.split(",").alias("i")).explode("i")
+        number = ids["i"].str.strip_chars().str.extract(r"^([+-]?\d+)$").cast(pl.Int64)
+        ids = ids.with_columns(number=number)
+        errors = ids.filter(pl.col("number").is_null() | (pl.col("number") >= len(EMOTIONS))
+                            | (pl.col("number") < -len(EMOTIONS))).unique(LOC, keep="first", maintain_order=True)
+        if errors.height:
+            cols.fail(errors[LOC].to_list(), [
+                f"ValueError: invalid literal for int() with base 10: {i!r}" if n is None else
+                "IndexError: list index out of range" for i, n in zip(errors["i"].to_list(), errors["number"].to_list())])
+            gold = gold.filter(~pl.col(LOC).is_in(errors[LOC].implode()))
+            ids = ids.filter(~pl.col(LOC).is_in(errors[LOC].implode()))
+        names = (ids.with_columns(pl.col("number").replace_strict(
+            {i: EMOTIONS[i] for i in range(-len(EMOTIONS), len(EMOTIONS))}, return_dtype=pl.String).alias("name"))
+            .group_by(LOC, maintain_order=True).agg(native_labels=pl.col("name")))
+        text = gold["text"]
+        quoted = text.str.starts_with('"')
+        if quoted.any():
+            text = text.scatter(quoted.arg_true(), [unquote_tsv_text(t) for t in text.filter(quoted).to_list()])
+        gold = gold.with_columns(text=text).join(names, on=LOC, maintain_order="left")
+        # a comment id listed twice keeps its first place and its last entry, as a dict does
+        return gold.group_by("native_id", maintain_order=True).agg(pl.col("split", "native_labels", "text", LOC).last())
 
     def samples(self, ctx: ConversionContext):
         raw = [rel for rel in RAW_FILES if (ctx.src / rel).exists()]
         if not raw and not any((ctx.src / rel).exists() for rel in SPLITS.values()):
             raise ConversionError(f"expected {', '.join(SPLITS.values())} and/or {', '.join(RAW_FILES)}", ctx.src)
-        gold = self._split_files(ctx)
+        cols = Columns(ctx)
+        gold = self._split_files(cols).with_columns(
+            native_label=pl.when(pl.col("native_labels").list.len() == 1).then(pl.col("native_labels").list.first()))
         if not raw:
-            for cid, (split, names, text) in gold.items():
-                yield ctx.row(cid, split, text=text, native_labels=names,
-                              native_label=names[0] if len(names) == 1 else None)
+            yield cols.rows(gold)
             return
-        comments: dict[str, dict] = {}
-        for rel in raw:
-            path = ctx.src / rel
-            for line, rec in ctx.csv_rows(rel, columns=["text", "id", "rater_id", "example_very_unclear", *EMOTIONS]):
-                with ctx.at(path, line):
-                    unclear = {"True": True, "False": False}[rec["example_very_unclear"]]
-                    chosen = [e for e in EMOTIONS if rec[e] == "1"]
-                    bad = [e for e in EMOTIONS if rec[e] not in ("0", "1")]
-                    if bad:
-                        raise ConversionError(f"emotion columns {bad} must be 0 or 1")
-                    c = comments.setdefault(rec["id"], {"text": rec["text"], **{k: rec.get(k) for k in META},
-                                                        "ratings": []})
-                    c["ratings"].append(ctx.rating(rec["rater_id"], labels=chosen,
-                                                   native="example_very_unclear" if unclear else ",".join(chosen)))
-        for cid, (split, names, text) in gold.items():
-            if cid not in comments:
-                yield ctx.row(cid, split, text=text, native_labels=names,
-                              native_label=names[0] if len(names) == 1 else None)
-        for cid, c in comments.items():
-            split, names, _ = gold.get(cid, ("unassigned", None, None))
-            yield ctx.row(cid, split, text=c["text"], ratings=c["ratings"], native_labels=names,
-                          native_label=names[0] if names and len(names) == 1 else None,
-                          speaker_id=c["author"], dialogue_id=c["link_id"],
-                          extra={k: c[k] for k in META if c[k] is not None})
+        ratings = pl.concat([cols.read(rel, columns=["text", "id", "rater_id", UNCLEAR, *EMOTIONS]) for rel in raw],
+                            how="diagonal")
+        unclear = pl.col(UNCLEAR)
+        bad = pl.concat_list([pl.when(~pl.col(e).is_in(["0", "1"])).then(pl.lit(f"'{e}'")) for e in EMOTIONS])
+        ratings = cols.check(
+            ratings, (~unclear.is_in(["True", "False"]), unclear.map_elements(lambda v: f"KeyError: {v!r}",
+                                                                                 return_dtype=pl.String)),
+            (bad.list.drop_nulls().list.len() > 0,
+             pl.format("emotion columns [{}] must be 0 or 1", bad.list.drop_nulls().list.join(", "))))
+        chosen, joined = multi_hot(ratings, EMOTIONS)
+        meta = [k for k in META if k in ratings.columns]
+        ratings = ratings.with_columns(chosen=chosen, joined=joined).select(
+            pl.col("id").alias("native_id"), "rater_id", "text", *meta, LOC,
+            labels=pl.when(unclear == "True").then(None).otherwise("chosen"),
+            native=pl.when(unclear == "True").then(pl.lit(UNCLEAR)).otherwise("joined"))
+        comments = (ratings.group_by("native_id", maintain_order=True).agg(pl.col("text", *meta).first())
+                    .join(gold.drop("text", LOC), on="native_id", how="left", maintain_order="left")
+                    .with_columns(pl.col("split").fill_null("unassigned"),
+                                  speaker_id=pl.col("author") if "author" in meta else pl.lit(None, pl.String),
+                                  dialogue_id=pl.col("link_id") if "link_id" in meta else pl.lit(None, pl.String),
+                                  extra=pl.struct(meta) if meta else pl.lit(None)))
+        yield cols.rows(gold.join(comments.select("native_id"), on="native_id", how="anti", maintain_order="left"))
+        yield cols.rows(comments.drop(meta), ratings.select("native_id", "rater_id", "labels", "native", LOC),
+                        drop_null_extra=True)
 
 
 CONVERTER = GoEmotions()

@@ -1,0 +1,630 @@
+"""Columnar conversion: label files read into Arrow, schema rows built from whole columns.
+
+The vectorised twin of :meth:`ConversionContext.row` for corpora with many rows. A
+converter reads its delimited files with :meth:`Columns.read` (every cell a string, verbatim,
+as :meth:`ConversionContext.csv_rows` gives it), rejects bad cells with :meth:`Columns.check`,
+and turns a polars frame of native values (one row per sample, plus an optional long frame
+of ratings) into a ``pyarrow.Table`` in :data:`SCHEMA` with :meth:`Columns.rows`, which
+``samples()`` yields like a row dict. Label mapping, the label rule of :func:`aggregate.derive`
+(soft labels from the same votes in the same order and float arithmetic), VAD rescaling or
+mapping through the taxonomy, rating fields and the ``extra`` JSON equal what ``row()`` gives;
+tests/test_columnar.py compares the two on random inputs covering every branch.
+
+Every frame row carries a location ``_loc``; an error names the file and line, found by
+re-reading the file with Python's csv module only when there is an error to report.
+"""
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .convert import ConversionContext, ConversionError
+from .schema import ELICITATIONS, PERSPECTIVES, RATER_KINDS, RATING_TYPE, SCHEMA
+from .taxonomy import get_taxonomy, parse_scale
+
+LOC = "_loc"
+VAD = ("valence", "arousal", "dominance")
+RATING_INPUTS = ("rater_id", "rater_kind", "perspective", "condition", "native", "labels", *VAD, "intensity",
+                 "confidence", "comment", "ref")
+
+
+class Columns:
+    """Columnar reading, checks and row building for one conversion (wraps its context)."""
+
+    def __init__(self, ctx: ConversionContext):
+        self.ctx = ctx
+        self.converter = ctx.converter
+        self._starts: list[int] = []                 # first location of each registered source
+        self._sources: list[tuple[Path, dict]] = []  # (path, csv dialect) per source
+        self._lines: dict[int, list[int]] = {}       # source -> line of each of its rows (computed on demand)
+        self._mapped: dict[str, Any] = {}            # native label -> map_label(native)
+        self._unknown: dict[str, str] = {}           # native label -> the error map_label raised
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self, rel: str, *, columns: Sequence[str] = (), fieldnames: Sequence[str] | None = None,
+             delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL, encoding: str = "utf-8",
+             expect: str = "") -> pl.DataFrame:
+        """A delimited file as a frame of strings plus ``_loc``: the columnar :meth:`ConversionContext.csv_rows`.
+
+        Same header check, same skipped blank lines; a row with the wrong number of fields is
+        an error (or skipped when lenient)."""
+        p = self.ctx.path(rel, expect)
+        self.ctx.record(p)
+        dialect = {"delimiter": delimiter, "quoting": quoting, "encoding": encoding}
+        if fieldnames is None:
+            with open(p, encoding=encoding, newline="") as f:
+                header = next(csv.reader(f, delimiter=delimiter, quoting=quoting), None)
+            if header is None:
+                raise ConversionError("empty file; expected a header row", p, 1)
+            header[0] = header[0].lstrip("\ufeff")
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise ConversionError(f"header lacks column(s) {missing}; found {header}", p, 1)
+        else:
+            header = list(fieldnames)
+        dialect["header"] = fieldnames is None
+        names = [f"_{i}" for i in range(len(header))]    # positional names: duplicates and blanks are fine
+        invalid: list[int] = []
+
+        def skip(row) -> str:
+            invalid.append(row.number)
+            return "skip"
+
+        if p.stat().st_size == 0:
+            table = pa.table({n: pa.array([], pa.string()) for n in names})
+        else:
+            table = pacsv.read_csv(
+                p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(fieldnames is None),
+                                                  encoding="utf8" if encoding.lower().replace("-", "") in
+                                                  ("utf8", "utf8sig") else encoding),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False if quoting == csv.QUOTE_NONE
+                                                 else '"', newlines_in_values=quoting != csv.QUOTE_NONE,
+                                                 invalid_row_handler=skip),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        seen: dict[str, str] = {}
+        for name, h in zip(names, header):              # the last of duplicate columns wins, as in a dict
+            seen[h] = name
+        frame = pl.from_arrow(table.select(list(seen.values())).rename_columns(list(seen)))
+        assert isinstance(frame, pl.DataFrame)
+        source = self._register(p, dialect)
+        start = self._starts[source]
+        if invalid:
+            lines, bad = self._scan(source, len(header))
+            for line, found in bad:
+                self.ctx.fail(f"expected {len(header)} fields ({', '.join(header)}), found {found}", p, line)
+        self._starts.append(start + frame.height)         # the next source starts after these rows
+        return frame.with_columns(pl.int_range(start, start + frame.height, dtype=pl.Int64).alias(LOC))
+
+    def _register(self, path: Path, dialect: dict) -> int:
+        if not self._starts:
+            self._starts.append(0)
+        self._sources.append((path, dialect))
+        return len(self._sources) - 1
+
+    def _scan(self, source: int, width: int) -> tuple[list[int], list[tuple[int, int]]]:
+        """Lines of the well-formed rows of a source, and (line, fields) of the others (Python's csv reader)."""
+        path, d = self._sources[source]
+        good, bad = [], []
+        with open(path, encoding=d["encoding"], newline="") as f:
+            reader = csv.reader(f, delimiter=d["delimiter"], quoting=d["quoting"])
+            if d["header"]:
+                next(reader, None)
+            for fields in reader:
+                if fields:
+                    (good.append(reader.line_num) if len(fields) == width else bad.append((reader.line_num, len(fields))))
+        self._lines[source] = good
+        return good, bad
+
+    def where(self, loc: int) -> tuple[Path, int]:
+        """File and line of a location."""
+        source = bisect.bisect_right(self._starts, loc) - 1
+        path, d = self._sources[source]
+        if source not in self._lines:
+            with open(path, encoding=d["encoding"], newline="") as f:
+                width = len(next(csv.reader(f, delimiter=d["delimiter"], quoting=d["quoting"]), []))
+            self._scan(source, width)
+        return path, self._lines[source][loc - self._starts[source]]
+
+    # -- checks ------------------------------------------------------------------------------
+    def check(self, frame: pl.DataFrame, *rules: tuple[pl.Expr, pl.Expr | str]) -> pl.DataFrame:
+        """Data errors: each rule is (``bad``, message); a row breaking several gets the first
+        rule's message. Strict raises the first row's error (file and line), lenient records one
+        report line per row and drops the rows."""
+        bad = pl.any_horizontal([b.fill_null(False) for b, _ in rules])
+        flagged = frame.with_columns(bad.alias("_bad"))
+        if not flagged["_bad"].any():
+            return frame
+        message = pl.when(rules[0][0].fill_null(False)).then(_text(rules[0][1]))
+        for b, m in rules[1:]:
+            message = message.when(b.fill_null(False)).then(_text(m))
+        hits = flagged.filter("_bad").select(LOC, message.alias("_msg")).sort(LOC)
+        self.fail(hits[LOC].to_list(), hits["_msg"].to_list())
+        return frame.filter(~flagged["_bad"])
+
+    def fail(self, locs: Sequence[int], messages: Sequence[str]) -> None:
+        """Data errors at locations (in order): strict raises the first, lenient records them all."""
+        for loc, msg in zip(locs, messages):
+            path, line = self.where(loc)
+            self.ctx.fail(msg, path, line)
+
+    # -- labels ------------------------------------------------------------------------------
+    def _map(self, natives: pl.Series) -> None:
+        """Map the distinct native labels not seen yet through the converter's :meth:`map_label`."""
+        for native in natives.unique().drop_nulls().to_list():
+            if native not in self._mapped:
+                try:
+                    self._mapped[native] = self.converter.map_label(native)
+                except ConversionError as e:
+                    self._unknown[native] = e.message
+
+    def _check_labels(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+        """Drop (lenient) or reject (strict) rows whose native label(s) the label map does not know."""
+        if column not in frame.columns:
+            return frame
+        col = pl.col(column)
+        is_list = isinstance(frame.schema[column], pl.List)
+        self._map(frame[column].explode() if is_list else frame[column])
+        unknown = list(self._unknown)
+        if not unknown:
+            return frame
+        first = col.list.eval(pl.element().filter(pl.element().is_in(unknown))).list.first() if is_list else col
+        bad = col.list.eval(pl.element().is_in(unknown)).list.any() if is_list else col.is_in(unknown)
+        return self.check(frame, (bad, first.replace_strict(self._unknown, default=None, return_dtype=pl.String)))
+
+    def _term_ids(self, lists: pl.Series, vocab: "_Vocab", dedupe: bool = True,
+                  mapped: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(row, term id) of the canonical terms of each row's native labels, in order, as
+        :meth:`ConversionContext.labels`: non-emotion codes dropped, a term repeated in a row kept
+        once. ``mapped=False``: the lists hold canonical terms already."""
+        if mapped:
+            ids = {k: [vocab.id(t) for t in ((v,) if isinstance(v, str) else v or ())] for k, v in self._mapped.items()}
+        else:
+            ids = {t: [vocab.id(t)] for t in lists.explode().drop_nulls().unique(maintain_order=True).to_list()}
+        ex = (lists.rename("n").to_frame().with_row_index("_r").explode("n").drop_nulls("n")
+              .with_columns(pl.col("n").replace_strict(ids, return_dtype=pl.List(pl.Int64)))
+              .explode("n").drop_nulls("n"))
+        rows = ex["_r"].to_numpy().astype(np.int64)
+        terms = ex["n"].to_numpy().astype(np.int64)
+        if dedupe and len(rows):
+            _, first = np.unique(rows * max(len(vocab), 1) + terms, return_index=True)
+            first.sort()
+            rows, terms = rows[first], terms[first]
+        return rows, terms
+
+    # -- rows --------------------------------------------------------------------------------
+    def rows(self, samples: pl.DataFrame, ratings: pl.DataFrame | None = None, *,
+             drop_null_extra: bool = False) -> pa.Table:
+        """Schema rows from native values, as :meth:`ConversionContext.row` builds them one by one.
+
+        ``samples``: ``native_id`` and ``split`` (required), optionally ``native_label``,
+        ``native_labels`` (list), ``valence``/``arousal``/``dominance``/``intensity`` on the
+        native scales, ``extra`` (a struct: one JSON key per field), ``_loc`` and any other
+        schema column (``text``, ``speaker_id``...); the converter's ``defaults`` fill the rest.
+        ``ratings``: one row per rating in order, ``native_id`` naming its sample, plus the
+        arguments of :meth:`ConversionContext.rating` (``labels`` a list of native labels,
+        ``rater_kind`` defaulting to human). Rows with unknown labels or vocabulary are data
+        errors (located by ``_loc``). ``drop_null_extra``: null fields get no key in ``extra``."""
+        c = self.converter
+        for key, allowed in (("perspective", PERSPECTIVES), ("elicitation", ELICITATIONS)):
+            if key in samples.columns:
+                samples = self.check(samples, (pl.col(key).is_not_null() & ~pl.col(key).is_in(allowed),
+                                               pl.format(f"{key} '{{}}' is not one of {allowed}", pl.col(key))))
+            elif c.defaults.get(key) is not None and c.defaults[key] not in allowed:
+                raise ConversionError(f"{key} {c.defaults[key]!r} is not one of {allowed}")
+        samples = self._check_labels(self._check_labels(samples, "native_labels"), "native_label")
+        n = samples.height
+        vocab = _Vocab()
+        # labels from native_labels (an empty list is none); a compound native_label gives labels, no label
+        if "native_labels" in samples.columns:
+            labels = _Listed(self._term_ids(samples["native_labels"], vocab), n,
+                             (samples["native_labels"].list.len() > 0).fill_null(False).to_numpy())
+        else:
+            labels = _Listed(None, n, np.zeros(n, bool))
+        label = np.full(n, -1, np.int64)
+        has_native_label = np.zeros(n, bool)
+        if "native_label" in samples.columns:
+            native = samples["native_label"]
+            has_native_label = native.is_not_null().to_numpy()
+            single = {k: vocab.id(v) for k, v in self._mapped.items() if isinstance(v, str)}
+            label = native.replace_strict(single, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy().copy()
+            compound = {k: list(v) for k, v in self._mapped.items() if isinstance(v, tuple)}
+            if compound:
+                is_compound = native.is_in(list(compound)).fill_null(False).to_numpy()
+                parts = native.replace_strict(compound, default=None, return_dtype=pl.List(pl.String))
+                rows, terms = self._term_ids(parts, vocab, dedupe=False, mapped=False)
+                labels = labels.fill(is_compound & ~labels.nonempty(), rows, terms)
+        # human raters' votes: soft label, plurality label, all-inclusive labels
+        soft, has_votes = _Soft.empty(), np.zeros(n, bool)
+        rating_column = _empty_lists(n, RATING_TYPE)
+        if ratings is not None:
+            ratings = self._check_ratings(ratings)
+            ratings = (ratings.join(samples.select("native_id").with_row_index("_i"), on="native_id", how="left",
+                                    maintain_order="left").sort("_i", maintain_order=True))
+            if ratings["_i"].null_count():
+                raise ValueError("ratings name samples that are not in the frame")
+            sample_of = ratings["_i"].to_numpy().astype(np.int64)
+            if "labels" in ratings.columns:
+                r_rows, r_terms = self._term_ids(ratings["labels"], vocab)
+            else:
+                r_rows, r_terms = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            human = ((ratings["rater_kind"] == "human").to_numpy() if "rater_kind" in ratings.columns
+                     else np.ones(ratings.height, bool))
+            k = np.bincount(r_rows, minlength=ratings.height)
+            vote = human[r_rows]
+            soft, agg_label, inclusive, has_votes = _aggregate(sample_of[r_rows[vote]], r_terms[vote],
+                                                               1.0 / k[r_rows[vote]], n, vocab)
+            multi = np.zeros(n, bool)
+            multi[sample_of[human & (k > 1)]] = True
+            from_votes = has_votes & ~has_native_label
+            label[from_votes] = agg_label[from_votes]
+            labels = labels.fill(from_votes & ~labels.valid & multi, inclusive.rows, inclusive.terms)
+            rating_column = self._rating_column(ratings, sample_of, r_rows, r_terms, pa.array(vocab.names(), pa.string()), n)
+        soft = soft.merge(_Soft.from_choice(~has_votes, label, labels, n))
+        tax = get_taxonomy()
+        for term in vocab.names():
+            tax.check(term, "label")
+        # VAD: annotated (rescaled) when any dimension is given, else mapped from the soft label
+        out = self._scalars(samples, n, drop_null_extra)
+        vad = [out.pop(d) for d in VAD]
+        annotated = ~(np.isnan(vad[0]) & np.isnan(vad[1]) & np.isnan(vad[2]))
+        mapped = soft.expected_vad(vocab, n)
+        use_mapped = ~annotated & ~np.isnan(mapped[0])
+        names = pa.array(vocab.names(), pa.string())
+        out.update({
+            "id": pc.binary_join_element_wise(c.name, _cast(out["native_id"], pa.string()), "/"),
+            "corpus": pa.repeat(pa.scalar(c.name), n), "ratings": rating_column,
+            **{d: pa.array(np.where(use_mapped, mapped[i], vad[i]), pa.float32(), from_pandas=True)
+               for i, d in enumerate(VAD)},
+            "vad_source": pa.array(np.where(annotated, "annotated", np.where(use_mapped, "mapped", None)), pa.string()),
+            "vad_scale": pa.array(np.where(annotated, _scale_text(c.vad_scale), None), pa.string()),
+            "label": names.take(pa.array(np.maximum(label, 0), mask=label < 0)) if len(names) else pa.nulls(n, pa.string()),
+            "labels": labels.to_arrow(names), "soft_label": soft.to_arrow(names, n),
+        })
+        if "native_labels" in samples.columns:       # an empty list is stored as null, as row() does
+            nl = samples["native_labels"]
+            out["native_labels"] = pl.select(pl.when(nl.list.len() > 0).then(nl)).to_series().to_arrow()
+        columns = [_cast(out[f.name], f.type) if f.name in out else _default(c.defaults.get(f.name), f.type, n)
+                   for f in SCHEMA]
+        return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+    def _check_ratings(self, ratings: pl.DataFrame) -> pl.DataFrame:
+        """:meth:`ConversionContext.rating`'s checks: rater kind, perspective, known labels."""
+        rules = []
+        if "rater_kind" in ratings.columns:
+            rules.append((~pl.col("rater_kind").is_in(RATER_KINDS),
+                          pl.format(f"rater kind '{{}}' is not one of {RATER_KINDS}", pl.col("rater_kind"))))
+        if "perspective" in ratings.columns:
+            rules.append((pl.col("perspective").is_not_null() & ~pl.col("perspective").is_in(PERSPECTIVES),
+                          pl.format(f"perspective '{{}}' is not one of {PERSPECTIVES}", pl.col("perspective"))))
+        return self._check_labels(self.check(ratings, *rules) if rules else ratings, "labels")
+
+    def _scalars(self, samples: pl.DataFrame, n: int, drop_null_extra: bool) -> dict[str, Any]:
+        """Plain columns (Arrow) plus VAD (numpy, rescaled; NaN = none) and the extra JSON."""
+        c = self.converter
+        out: dict[str, Any] = {}
+        for name in samples.columns:
+            if name in SCHEMA.names and name not in ("native_labels", "ratings", "extra", "intensity", *VAD):
+                out[name] = samples[name].to_arrow()
+        for d in VAD:
+            values = (samples[d].cast(pl.Float64).to_numpy() if d in samples.columns else np.full(n, np.nan))
+            out[d] = _rescale(values, _dim_scale(c.vad_scale, d), "-1..1")
+        if "intensity" in samples.columns:
+            values = samples["intensity"].cast(pl.Float64).to_numpy()
+            out["intensity"] = pa.array(_rescale(values, c.intensity_scale, "0-1") if c.intensity_scale else values,
+                                        pa.float32(), from_pandas=True)
+        out["extra"] = (json_objects(samples["extra"], drop_null_extra) if "extra" in samples.columns
+                        else pa.nulls(n, pa.string()))
+        return out
+
+    def _rating_column(self, ratings: pl.DataFrame, sample_of: np.ndarray, r_rows: np.ndarray, r_terms: np.ndarray,
+                       names: pa.Array, n: int) -> pa.Array:
+        """The ``ratings`` list column: the rating rows (sorted by sample) as :meth:`ConversionContext.rating` builds them."""
+        c = self.converter
+        m = ratings.height
+        fields = {}
+        for f in RATING_TYPE:
+            if f.name == "labels":      # null: no categorical judgment; []: none of the offered labels
+                given = (ratings["labels"].is_not_null().to_numpy() if "labels" in ratings.columns
+                         else np.zeros(m, bool))
+                fields["labels"] = pa.ListArray.from_arrays(_offsets(r_rows, m), _take(names, r_terms),
+                                                            mask=pa.array(~given))
+            elif f.name in VAD or f.name == "intensity":
+                if f.name not in ratings.columns:
+                    fields[f.name] = pa.nulls(m, pa.float32())
+                    continue
+                v = ratings[f.name].cast(pl.Float64).to_numpy()
+                v = _rescale(v, _dim_scale(c.vad_scale, f.name), "-1..1") if f.name in VAD else (
+                    _rescale(v, c.intensity_scale, "0-1") if c.intensity_scale else v)
+                fields[f.name] = pa.array(v, pa.float32(), from_pandas=True)
+            elif f.name == "rater_kind" and f.name not in ratings.columns:
+                fields[f.name] = pa.repeat("human", m)
+            elif f.name in ratings.columns:
+                fields[f.name] = _cast(ratings[f.name].to_arrow(), f.type)
+            else:
+                fields[f.name] = pa.nulls(m, f.type)
+        structs = pa.StructArray.from_arrays([fields[f.name] for f in RATING_TYPE], fields=list(RATING_TYPE))
+        return pa.ListArray.from_arrays(_offsets(sample_of, n), structs)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+class _Vocab:
+    """Canonical terms met in one batch, numbered in order of first use."""
+
+    def __init__(self):
+        self._ids: dict[str, int] = {}
+
+    def id(self, term: str) -> int:
+        return self._ids.setdefault(term, len(self._ids))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def names(self) -> list[str]:
+        return list(self._ids)
+
+    def name_rank(self) -> np.ndarray:
+        """Rank of each term id in sorted name order (Python string order)."""
+        names = self.names()
+        rank = np.empty(len(names), np.int64)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        return rank
+
+
+class _Listed:
+    """A per-sample list of term ids in long form (row, term), with a validity mask (null list)."""
+
+    def __init__(self, long, n: int, valid: np.ndarray):
+        self.n = n
+        self.rows = long[0] if long is not None else np.zeros(0, np.int64)
+        self.terms = long[1] if long is not None else np.zeros(0, np.int64)
+        self.valid = valid.astype(bool)
+
+    def nonempty(self) -> np.ndarray:
+        out = np.zeros(self.n, bool)
+        out[self.rows] = True
+        return out & self.valid
+
+    def _with(self, rows, terms, valid) -> "_Listed":
+        order = np.argsort(rows, kind="stable")
+        return _Listed((rows[order], terms[order]), self.n, valid)
+
+    def fill(self, where: np.ndarray, rows: np.ndarray, terms: np.ndarray) -> "_Listed":
+        """Replace the lists of samples ``where`` by the (row, term) pairs given for them."""
+        keep = ~where[self.rows]
+        new = where[rows]
+        return self._with(np.concatenate([self.rows[keep], rows[new]]),
+                          np.concatenate([self.terms[keep], terms[new]]), self.valid | where)
+
+    def to_arrow(self, names: pa.Array) -> pa.Array:
+        return pa.ListArray.from_arrays(_offsets(self.rows, self.n), _take(names, self.terms), mask=pa.array(~self.valid))
+
+
+class _Soft:
+    """Soft labels in long form: (row, term, probability), rows ascending, each row in its order."""
+
+    def __init__(self, rows, terms, probs):
+        self.rows, self.terms, self.probs = rows, terms, probs
+
+    @classmethod
+    def empty(cls) -> "_Soft":
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+    @classmethod
+    def from_choice(cls, where: np.ndarray, label: np.ndarray, labels: _Listed, n: int) -> "_Soft":
+        """row()'s soft label without votes: one-hot of the label, else uniform over the labels."""
+        single = where & (label >= 0)
+        rows1 = np.flatnonzero(single)
+        uniform = where & ~single
+        keep = uniform[labels.rows]
+        rows2, terms2 = labels.rows[keep], labels.terms[keep]
+        k = np.bincount(rows2, minlength=n)
+        rows = np.concatenate([rows1, rows2])
+        order = np.argsort(rows, kind="stable")
+        return cls(rows[order], np.concatenate([label[rows1], terms2])[order],
+                   np.concatenate([np.ones(len(rows1)), 1.0 / k[rows2]])[order])
+
+    def merge(self, other: "_Soft") -> "_Soft":
+        rows = np.concatenate([self.rows, other.rows])
+        order = np.argsort(rows, kind="stable")
+        return _Soft(rows[order], np.concatenate([self.terms, other.terms])[order],
+                     np.concatenate([self.probs, other.probs])[order])
+
+    def expected_vad(self, vocab: _Vocab, n: int) -> list[np.ndarray]:
+        """:func:`taxonomy.expected_vad` per row, summed in the soft label's order (NaN: none)."""
+        tax = get_taxonomy()
+        means = np.array([tax.terms[t].vad_mean or (np.nan,) * 3 if t in tax.terms else (np.nan,) * 3
+                          for t in vocab.names()] or np.zeros((0, 3)), dtype=float).reshape(-1, 3)
+        use = ~np.isnan(means[self.terms, 0]) & (self.probs > 0) if len(self.terms) else np.zeros(0, bool)
+        acc = np.zeros((3, n))
+        total = np.zeros(n)
+        pos = _positions(self.rows)
+        for j in range(int(pos.max()) + 1 if len(pos) else 0):
+            m = use & (pos == j)
+            r, p, mean = self.rows[m], self.probs[m], means[self.terms[m]]
+            total[r] += p
+            for i in range(3):
+                acc[i, r] += p * mean[:, i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return [np.where(total > 0, acc[i] / total, np.nan) for i in range(3)]
+
+    def to_arrow(self, names: pa.Array, n: int) -> pa.Array:
+        entries = pa.StructArray.from_arrays([_take(names, self.terms), pa.array(self.probs, pa.float32())],
+                                             fields=list(SCHEMA.field("soft_label").type.value_type))
+        return pa.ListArray.from_arrays(_offsets(self.rows, n), entries,
+                                        mask=pa.array(np.bincount(self.rows, minlength=n) == 0))
+
+
+def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int, vocab: _Vocab):
+    """:func:`aggregate.aggregate` of every row's votes at once, with the same float arithmetic.
+
+    ``rows``/``terms``/``weights``: one entry per (rating, label) in rating order, weight 1/k.
+    Returns the soft labels, the unique plurality label (-1: tie), the all-inclusive label
+    lists and which rows had votes."""
+    V = max(len(vocab), 1)
+    has = np.zeros(n, bool)
+    has[rows] = True
+    if not len(rows):
+        return _Soft.empty(), np.full(n, -1, np.int64), _Listed(None, n, np.zeros(n, bool)), has
+    keys, first, inverse = np.unique(rows * V + terms, return_index=True, return_inverse=True)
+    # counts[label] += 1/k in rating order: add the i-th vote of every (row, label) in turn
+    order = np.argsort(inverse, kind="stable")
+    grouped = inverse[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    rank = np.empty(len(inverse), np.int64)
+    rank[order] = np.arange(len(inverse)) - np.repeat(starts, np.diff(np.r_[starts, len(inverse)]))
+    counts = np.zeros(len(keys))
+    for r in range(int(rank.max()) + 1):
+        m = rank == r
+        counts[inverse[m]] += weights[m]
+    krow, kterm = keys // V, keys % V
+    # total = sum(counts.values()) in order of first appearance
+    seq = np.lexsort((first, krow))
+    pos = _positions(krow[seq])
+    total = np.zeros(n)
+    for j in range(int(pos.max()) + 1):
+        m = seq[pos == j]
+        total[krow[m]] += counts[m]
+    probs = counts / total[krow]
+    rank_name = vocab.name_rank()
+    soft_order = np.lexsort((rank_name[kterm], -counts, krow))
+    soft = _Soft(krow[soft_order], kterm[soft_order], probs[soft_order])
+    # plurality: every label within rel_tol 1e-9 of the top count; unique -> the label
+    top = np.zeros(n)
+    np.maximum.at(top, krow, counts)
+    t = top[krow]
+    tied = np.abs(counts - t) <= 1e-9 * np.maximum(np.abs(counts), np.abs(t))
+    n_top = np.bincount(krow[tied], minlength=n)
+    label = np.full(n, -1, np.int64)
+    sole = tied & (n_top[krow] == 1)
+    label[krow[sole]] = kterm[sole]
+    inc = np.lexsort((rank_name[kterm], krow))
+    return soft, label, _Listed((krow[inc], kterm[inc]), n, has), has
+
+
+def _text(message: pl.Expr | str) -> pl.Expr:
+    return pl.lit(message) if isinstance(message, str) else message
+
+
+def _positions(rows: np.ndarray) -> np.ndarray:
+    """Index of each entry within its run of equal (sorted) rows."""
+    if not len(rows):
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    return np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+
+
+def _offsets(rows: np.ndarray, n: int) -> pa.Array:
+    """List offsets of ``n`` lists from the (sorted) row of each item."""
+    return pa.array(np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32))
+
+
+def _take(names: pa.Array, ids: np.ndarray) -> pa.Array:
+    return names.take(pa.array(ids, pa.int64())) if len(ids) else pa.array([], pa.string())
+
+
+def _dim_scale(scale, dimension: str) -> str | None:
+    return scale if scale is None or isinstance(scale, str) else scale[dimension]
+
+
+def _scale_text(scale) -> str | None:
+    return scale if scale is None or isinstance(scale, str) else "; ".join(f"{k} {v}" for k, v in scale.items())
+
+
+def _rescale(values: np.ndarray, source, target: str) -> np.ndarray:
+    """:func:`taxonomy.rescale` on an array (same operation order; NaN stays NaN)."""
+    values = values.astype(float)
+    if source is None:
+        return values
+    slo, shi = parse_scale(source)
+    tlo, thi = parse_scale(target)
+    return tlo + (values - slo) * (thi - tlo) / (shi - slo)
+
+
+def _empty_lists(n: int, item: pa.DataType) -> pa.Array:
+    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], item))
+
+
+def _default(value: Any, type_: pa.DataType, n: int) -> pa.Array:
+    if value is None:
+        return pa.nulls(n, type_)
+    if pa.types.is_list(type_):
+        values = pa.array(list(value) * n, type_.value_type)
+        return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * len(value)), values)
+    return pa.repeat(pa.scalar(value, type_), n)
+
+
+def _cast(array, type_: pa.DataType) -> pa.Array:
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type == type_ else array.cast(type_, safe=False)
+
+
+def multi_hot(frame: pl.DataFrame, columns: Sequence[str], on: str = "1", sep: str = ",") -> tuple[pl.Series, pl.Series]:
+    """Per row, the names of the ``columns`` whose cell is ``on`` (multi-hot cells -> labels), in
+    column order: as lists and as ``sep``-joined text. Built once per distinct pattern."""
+    hot = np.column_stack([(frame[c] == on).fill_null(False).to_numpy() for c in columns]
+                          + [np.ones(frame.height, bool)])        # a constant column: never zero bytes wide
+    packed = np.ascontiguousarray(np.packbits(hot, axis=1))
+    _, first, inverse = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
+                                  return_index=True, return_inverse=True)
+    names = [[c for c, h in zip(columns, p) if h] for p in hot[first].tolist()]
+    index = pl.Series(inverse.ravel())
+    return (pl.Series(names, dtype=pl.List(pl.String)).gather(index),
+            pl.Series([sep.join(n) for n in names], dtype=pl.String).gather(index))
+
+
+# -- extra as JSON ---------------------------------------------------------------------------
+
+_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"))
+
+
+def _json_string(col: pl.Expr) -> pl.Expr:
+    for old, new in _ESCAPES:
+        col = col.str.replace_all(old, new, literal=True)
+    return pl.lit('"') + col + pl.lit('"')
+
+
+def _json_values(series: pl.Series) -> pl.Series:
+    """Each value as ``json.dumps`` writes it (Python's encoder for floats and nested values); null stays null."""
+    dtype = series.dtype
+    if dtype == pl.String and not series.str.contains(r"[\x00-\x07\x0b\x0e-\x1f]").any():
+        return series.to_frame("v").select(_json_string(pl.col("v"))).to_series()
+    if dtype.is_integer():
+        return series.cast(pl.String)
+    if dtype == pl.Boolean:
+        return series.replace_strict({True: "true", False: "false"}, return_dtype=pl.String)
+    return pl.Series([None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
+                      for v in series.to_list()], dtype=pl.String)
+
+
+def json_objects(extra: pl.Series, drop_nulls: bool = False) -> pa.Array:
+    """A struct column as the JSON objects ``row()`` writes to ``extra``
+    (``json.dumps(..., ensure_ascii=False, sort_keys=True)``): one key per field, a null value
+    ``null`` (or, with ``drop_nulls``, no key); a null or empty object is null."""
+    n = len(extra)
+    if not isinstance(extra.dtype, pl.Struct) or not extra.dtype.fields:
+        return pa.nulls(n, pa.string())
+    parts = extra.struct.unnest()
+    keys = sorted(parts.columns)
+    values = {k: _json_values(parts[k]) for k in keys}
+    items = [pl.lit(json.dumps(k, ensure_ascii=False) + ": ") + (pl.col(k) if drop_nulls else pl.col(k).fill_null("null"))
+             for k in keys]
+    body = pl.DataFrame(values).select(pl.concat_str(items, separator=", ", ignore_nulls=True).alias("b"))["b"]
+    text = pl.select(pl.when(extra.is_null() | (body == "")).then(None)
+                     .otherwise(pl.lit("{") + body + pl.lit("}"))).to_series()
+    return text.to_arrow().cast(pa.string())
+
+
+__all__ = ["Columns", "json_objects", "multi_hot", "LOC"]

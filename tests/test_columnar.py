@@ -1,0 +1,165 @@
+"""emodata.columnar is the vectorised twin of ConversionContext.csv_rows / row(): same values, same errors."""
+from __future__ import annotations
+
+import csv
+import random
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from emodata.columnar import LOC, Columns, json_objects, multi_hot
+from emodata.convert import ConversionContext, ConversionError, Converter
+from emodata.schema import SCHEMA
+
+
+class Toy(Converter):
+    name = "toy"
+    label_map = {"ang": "anger", "hap": "happiness", "happy": "happiness", "sad": "sadness", "neu": "neutral",
+                 "joy": "joy", "oth": "other", "bitter": ("anger", "sadness"), "none": None}
+    vad_scale = {"valence": "1-5", "arousal": "1-9", "dominance": "-3..3"}
+    intensity_scale = "0-100"
+    defaults = {"language": "en", "modalities": ["text"], "perspective": "perceived", "elicitation": "natural"}
+
+
+NATIVES = list(Toy.label_map)
+
+
+def random_samples(rng: random.Random, n: int):
+    """row() keyword arguments covering every branch of the label rule, plus the same as frames."""
+    def maybe(p, value):
+        return value if rng.random() < p else None
+
+    samples, ratings = [], []
+    for i in range(n):
+        nid = f"s{i:04d}"
+        native_labels = rng.choice([None, None, [], rng.choices(NATIVES, k=rng.randint(1, 4))])
+        sample = {"native_id": nid, "split": rng.choice(["train", "test"]), "text": maybe(0.8, f"text é \"{i}\"\n"),
+                  "native_label": maybe(0.4, rng.choice(NATIVES)), "native_labels": native_labels,
+                  "valence": maybe(0.2, rng.uniform(1, 5)), "arousal": maybe(0.2, rng.uniform(1, 9)),
+                  "dominance": None, "intensity": maybe(0.3, float(rng.randint(0, 100))),
+                  "speaker_id": maybe(0.5, f"spk{i % 7}"),
+                  "extra": maybe(0.7, {"n": maybe(0.9, rng.randint(-5, 5)), "x": maybe(0.9, rng.random()),
+                                       "s": maybe(0.9, rng.choice(["a", "b\\c", "tab\there", "\x01"])),
+                                       "flag": maybe(0.9, rng.random() < 0.5), "box": maybe(0.5, [1, 2, 3])})}
+        samples.append(sample)
+        for _ in range(rng.choice([0, 0, 1, 2, 3, 4, 5])):
+            ratings.append({"native_id": nid, "rater_id": maybe(0.9, f"r{rng.randint(1, 9)}"),
+                            "rater_kind": rng.choice(["human", "human", "human", "model", "self"]),
+                            "labels": rng.choice([None, [], *(rng.choices(NATIVES, k=k) for k in (1, 1, 1, 2, 3))]),
+                            "native": maybe(0.5, "raw"), "valence": maybe(0.3, float(rng.randint(1, 5))),
+                            "arousal": maybe(0.3, float(rng.randint(1, 9))), "dominance": maybe(0.3, rng.uniform(-3, 3)),
+                            "intensity": maybe(0.3, 50.0), "confidence": maybe(0.3, 0.5),
+                            "perspective": maybe(0.2, "evoked"), "condition": maybe(0.2, "audio")})
+    return samples, ratings
+
+
+def row_wise(ctx, samples, ratings):
+    by_sample = {}
+    for r in ratings:
+        by_sample.setdefault(r["native_id"], []).append(
+            ctx.rating(r["rater_id"], r["rater_kind"], **{k: v for k, v in r.items()
+                                                           if k not in ("native_id", "rater_id", "rater_kind")}))
+    rows = [ctx.row(s["native_id"], s["split"], ratings=by_sample.get(s["native_id"], ()),
+                    **{k: v for k, v in s.items() if k not in ("native_id", "split")}) for s in samples]
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def assert_same(new: pa.Table, old: pa.Table):
+    assert new.schema.equals(SCHEMA)
+    for name in SCHEMA.names:
+        a, b = new[name].to_pylist(), old[name].to_pylist()
+        assert a == b, (name, next((i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_equal_row_by_row(tmp_path, seed):
+    samples, ratings = random_samples(random.Random(seed), 400)
+    ctx = ConversionContext(Toy(), tmp_path)
+    old = row_wise(ctx, samples, ratings)
+    extra_type = pl.Struct({"box": pl.List(pl.Int64), "flag": pl.Boolean, "n": pl.Int64, "s": pl.String, "x": pl.Float64})
+    frame = pl.DataFrame(samples, schema_overrides={"extra": extra_type, "native_labels": pl.List(pl.String),
+                                                    "native_label": pl.String, "dominance": pl.Float64})
+    long = pl.DataFrame(ratings, schema_overrides={"labels": pl.List(pl.String), "rater_id": pl.String,
+                                                   "native": pl.String, "perspective": pl.String, "condition": pl.String})
+    new = Columns(ConversionContext(Toy(), tmp_path)).rows(frame, long)
+    assert_same(new, old)
+    assert any(r["soft_label"] and len(r["soft_label"]) > 2 for r in old.to_pylist())   # the fixture exercises ties
+
+
+def test_rows_without_ratings_or_optional_columns(tmp_path):
+    ctx = ConversionContext(Toy(), tmp_path)
+    old = pa.Table.from_pylist([ctx.row("a", "all", native_label="bitter"), ctx.row("b", "all", native_label="none"),
+                                ctx.row("c", "all")], schema=SCHEMA)
+    new = Columns(ctx).rows(pl.DataFrame({"native_id": ["a", "b", "c"], "split": ["all"] * 3,
+                                          "native_label": ["bitter", "none", None]}))
+    assert_same(new, old)
+    assert new["labels"].to_pylist()[0] == ["anger", "sadness"] and new["label"].to_pylist() == [None] * 3
+
+
+def test_json_objects_match_json_dumps():
+    values = [{"b": 'q"\\\n\x1f', "a": 1, "c": None, "d": 1e-05, "e": [{"z": 2, "y": None}]},
+              {"b": None, "a": None, "c": None, "d": None, "e": None}, None]
+    import json
+    expected = [json.dumps(v, ensure_ascii=False, sort_keys=True) if v else None for v in values]
+    assert json_objects(pl.Series(values)).to_pylist() == expected
+    assert json_objects(pl.Series(values), drop_nulls=True).to_pylist()[1:] == [None, None]
+
+
+def test_multi_hot():
+    frame = pl.DataFrame({"a": ["1", "0", "1", None], "b": ["1", "0", "0", "1"]})
+    lists, joined = multi_hot(frame, ["a", "b"])
+    assert lists.to_list() == [["a", "b"], [], ["a"], ["b"]] and joined.to_list() == ["a,b", "", "a", "b"]
+
+
+TRICKY = ('\ufeffid,label,text\n1,ang,plain\n\n2,"hap","quoted ""x"" text"\n3,sad,x"y\n4,neu\n'
+          '5,joy,"multi\nline"\n6,ang,a,b\n7,oth,"ab"cd\r\n8,sad,last')
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_read_matches_csv_rows(tmp_path, strict):
+    (tmp_path / "t.csv").write_text(TRICKY, encoding="utf-8")
+    ctx, ctx2 = ConversionContext(Toy(), tmp_path, strict=strict), ConversionContext(Toy(), tmp_path, strict=strict)
+    try:
+        old = [(line, rec) for line, rec in ctx.csv_rows("t.csv", columns=["id", "label"])]
+    except ConversionError as e:
+        with pytest.raises(ConversionError) as err:
+            Columns(ctx2).read("t.csv", columns=["id", "label"])
+        assert str(err.value) == str(e) and e.line == 6
+        return
+    cols = Columns(ctx2)
+    frame = cols.read("t.csv", columns=["id", "label"])
+    assert [(cols.where(loc)[1], {k: v for k, v in rec.items() if k != LOC})
+            for loc, rec in zip(frame[LOC], frame.to_dicts())] == old
+    assert [s.__dict__ for s in ctx2.skipped] == [s.__dict__ for s in ctx.skipped] and len(ctx.skipped) == 2
+    assert ctx2.sources == ctx.sources
+
+
+def test_read_header_errors(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "h.csv").write_text("a,b\n1,2\n")
+    cols = Columns(ConversionContext(Toy(), tmp_path))
+    with pytest.raises(ConversionError, match="empty file; expected a header row"):
+        cols.read("empty.csv")
+    with pytest.raises(ConversionError, match=r"header lacks column\(s\) \['c'\]"):
+        cols.read("h.csv", columns=["c"])
+    assert cols.read("h.csv", fieldnames=["x", "y"]).drop(LOC).to_dicts() == [{"x": "a", "y": "b"}, {"x": "1", "y": "2"}]
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_unknown_labels_name_file_and_line_like_row(tmp_path, strict):
+    text = "id\tlabel\n1\tang\n2\tmeh\n3\tsad\n4\tmeh2\n"
+    (tmp_path / "l.tsv").write_text(text)
+    ctx = ConversionContext(Toy(), tmp_path, strict=strict)
+    cols = Columns(ctx)
+    frame = cols.read("l.tsv", delimiter="\t", quoting=csv.QUOTE_NONE).rename({"id": "native_id", "label": "native_label"})
+    if strict:
+        with pytest.raises(ConversionError) as err:
+            cols.rows(frame.with_columns(split=pl.lit("all")))
+        assert err.value.line == 3 and str(err.value).endswith(
+            "l.tsv:3: unknown label 'meh'; expected one of " + str(sorted(Toy.label_map)))
+        return
+    table = cols.rows(frame.with_columns(split=pl.lit("all")))
+    assert table["native_id"].to_pylist() == ["1", "3"]
+    assert [(s.line, s.reason.split(";")[0]) for s in ctx.skipped] == [(3, "unknown label 'meh'"),
+                                                                       (5, "unknown label 'meh2'")]
