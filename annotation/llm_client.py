@@ -2,8 +2,10 @@
 
 Structured JSON answers (``response_format`` json_schema where the server takes it, strict
 parsing with repair and re-asking where it doesn't), retries with exponential backoff on
-429 / 5xx / timeouts, and an on-disk SQLite cache keyed by the request (never the API key).
-Thread-safe: one client serves a thread pool.
+429 / 5xx / timeouts, a stop after a few connection failures in a row (a dead endpoint fails
+in seconds, not after every sample), and an on-disk SQLite cache keyed by the request, the
+endpoint and the model as the server reports it (never the API key). Thread-safe: one client
+serves a thread pool; setting its ``stop`` event ends every call within moments.
 """
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ import httpx
 import jsonschema
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+# no answer at all: the server is not there (or went away); a slow answer (ReadTimeout) is not this
+CONNECTION_FAILURES = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ConnectTimeout)
+VOLATILE_MODEL_KEYS = {"created", "permission", "permissions", "object"}   # change on every restart
 JSON_MODES = ("auto", "json_schema", "json_object", "off")
 FALLBACK = {"json_schema": "json_object", "json_object": "off"}
 
@@ -33,6 +38,14 @@ class LLMError(RuntimeError):
 
 class Refusal(LLMError):
     """The model declined to answer."""
+
+
+class EndpointDown(LLMError):
+    """``max_connection_failures`` requests in a row got no answer: the run stops."""
+
+
+class Cancelled(LLMError):
+    """The client's ``stop`` event was set (an interrupted run)."""
 
 
 @dataclass
@@ -46,6 +59,7 @@ class LLMConfig:
     backoff: float = 1.0
     json_mode: str = "auto"
     json_retries: int = 2
+    max_connection_failures: int = 3
 
     def __post_init__(self):
         self.base_url = (self.base_url or os.environ.get("EMODATA_LLM_BASE_URL")
@@ -101,10 +115,13 @@ class Cache:
         self._db.close()
 
 
-def request_key(model: str, messages: list, schema: dict | None, params: dict, tag: str = "") -> str:
-    """Cache key: hash of model, template tag, messages, schema and sampling parameters."""
+def request_key(model: str, messages: list, schema: dict | None, params: dict, tag: str = "", *,
+                endpoint: str = "", identity: dict | None = None) -> str:
+    """Cache key: hash of model, template tag, messages, schema, sampling parameters, the endpoint
+    URL and the model's identity as the server reports it (``/v1/models``)."""
     blob = json.dumps({"model": model, "tag": tag, "messages": messages, "schema": schema,
-                       "params": params}, sort_keys=True, ensure_ascii=False)
+                       "params": params, "endpoint": endpoint, "identity": identity},
+                      sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -174,14 +191,18 @@ class ChatClient:
     """Structured chat completions with retries, JSON repair and caching."""
 
     def __init__(self, config: LLMConfig, cache: Cache | None = None,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, stop: threading.Event | None = None):
         self.config = config
         self.cache = cache
+        self.stop = stop or threading.Event()
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._http = httpx.Client(base_url=config.base_url, headers=headers,
                                   timeout=config.timeout, transport=transport)
         self._json_mode = "json_schema" if config.json_mode == "auto" else config.json_mode
         self._lock = threading.Lock()
+        self._failures = 0                      # connection failures in a row, over every thread
+        self._identity: dict | None = None
+        self._identified = False
         self.stats = {"requests": 0, "cache_hits": 0, "retries": 0, "repairs": 0,
                       "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
 
@@ -197,6 +218,83 @@ class ChatClient:
             for k, v in inc.items():
                 self.stats[k] += v
 
+    def _connection_failed(self, e: Exception) -> None:
+        with self._lock:
+            self._failures += 1
+            down = self._failures >= self.config.max_connection_failures
+        if down:
+            self.stop.set()
+            raise EndpointDown(f"cannot reach the LLM endpoint {self.config.base_url} ({type(e).__name__}): "
+                               f"{self.config.max_connection_failures} connection failures in a row; start the "
+                               "server or fix --base-url")
+
+    def _wait(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise Cancelled("stopped")
+
+    def _request(self, method: str, path: str, body: dict | None = None, final=None) -> httpx.Response:
+        """Send with retries on transient failures (timeouts, connection errors, 408/429/5xx,
+        ``Retry-After`` honoured); returns a response that is not one, or for which ``final(r)``
+        is true (answers the caller handles itself)."""
+        attempt = 0
+        while True:
+            if self.stop.is_set():
+                raise Cancelled("stopped")
+            self._count(requests=int(method == "POST"))     # "requests" counts chat completions
+            wait = None
+            try:
+                r = self._http.request(method, path, json=body)
+            except httpx.TransportError as e:
+                if isinstance(e, CONNECTION_FAILURES):
+                    self._connection_failed(e)
+                err = type(e).__name__
+            else:
+                with self._lock:
+                    self._failures = 0
+                if r.status_code not in RETRY_STATUS or (final and final(r)):
+                    return r
+                err = f"HTTP {r.status_code}: {self._redact(r.text[:300])}"
+                ra = r.headers.get("retry-after")
+                wait = float(ra) if ra and ra.replace(".", "", 1).isdigit() else None
+            if attempt >= self.config.max_retries:
+                raise LLMError(f"{self.config.base_url}{path}: {err} after {attempt + 1} attempts")
+            attempt += 1
+            self._count(retries=1)
+            self._wait(wait if wait is not None else
+                       self.config.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2))
+
+    def identify(self) -> dict | None:
+        """The model as the server reports it (its ``/models`` entry without the fields that change
+        on every restart), or None if the server has no ``/models``; part of every cache key.
+        Fails fast (:class:`EndpointDown`) when the endpoint does not answer."""
+        with self._lock:
+            if self._identified:
+                return self._identity
+        model = self.config.model
+        r = self._request("GET", "/models")
+        if r.status_code in (401, 403):
+            raise LLMError(f"{self.config.base_url}/models: HTTP {r.status_code}: the server refused the API key "
+                           "(EMODATA_LLM_API_KEY / OPENAI_API_KEY)")
+        try:
+            served = r.json()["data"] if r.status_code == 200 else None
+        except (ValueError, KeyError, TypeError):
+            served = None
+        entry = None
+        if isinstance(served, list) and served:
+            ids = [m.get("id") for m in served if isinstance(m, dict)]
+            matches = [m for m in served if isinstance(m, dict) and m.get("id") in (model, f"{model}:latest")]
+            if matches:
+                entry = matches[0]
+            elif len(served) == 1:               # a one-model server (llama-server) answers to any name
+                entry = served[0]
+            else:
+                raise LLMError(f"{self.config.base_url}/models does not list the model {model!r}; it serves: "
+                               f"{', '.join(map(str, ids[:10]))}{' ...' if len(ids) > 10 else ''} (--model)")
+        identity = {k: v for k, v in entry.items() if k not in VOLATILE_MODEL_KEYS} if entry else None
+        with self._lock:
+            self._identity, self._identified = identity, True
+        return identity
+
     @staticmethod
     def _response_format(schema: dict | None, mode: str) -> dict | None:
         if schema is None or mode == "off":
@@ -206,43 +304,31 @@ class ChatClient:
         return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}}
 
     def _post(self, body: dict, schema: dict | None) -> dict:
-        """POST with retries on transient failures; returns the decoded response."""
-        attempt = 0
+        """One chat completion; returns the decoded response."""
         while True:
             mode = self._json_mode
             rf = self._response_format(schema, mode)
-            self._count(requests=1)
-            try:
-                r = self._http.post("/chat/completions", json={**body, "response_format": rf} if rf else body)
-            except (httpx.TimeoutException, httpx.TransportError) as e:
-                err, wait = f"{type(e).__name__}", None
-            else:
-                if r.status_code < 400:
-                    try:
-                        return r.json()
-                    except ValueError:  # a proxy's HTML page, a truncated body ...
-                        raise LLMError(f"{self.config.base_url}/chat/completions: HTTP {r.status_code} "
-                                       f"but not JSON: {self._redact(r.text[:200])!r}") from None
-                if (rf and r.status_code in (400, 422, 500) and self.config.json_mode == "auto"
-                        and re.search(r"response_format|json_schema", r.text)):
-                    # the server does not take this response_format: step down
-                    # json_schema -> json_object (llama-cpp-python's form) -> plain prompting
-                    with self._lock:
-                        if self._json_mode == mode:
-                            self._json_mode = FALLBACK[mode]
-                    continue
-                err = f"HTTP {r.status_code}: {self._redact(r.text[:300])}"
-                if r.status_code not in RETRY_STATUS:
-                    raise LLMError(f"{self.config.base_url}/chat/completions: {err}")
-                ra = r.headers.get("retry-after")
-                wait = float(ra) if ra and ra.replace(".", "", 1).isdigit() else None
-            if attempt >= self.config.max_retries:
-                raise LLMError(f"{self.config.base_url}/chat/completions: {err} after "
-                               f"{attempt + 1} attempts")
-            attempt += 1
-            self._count(retries=1)
-            time.sleep(wait if wait is not None else
-                       self.config.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2))
+
+            def unsupported(r: httpx.Response) -> bool:
+                return bool(rf and r.status_code in (400, 422, 500) and self.config.json_mode == "auto"
+                            and re.search(r"response_format|json_schema", r.text))
+            r = self._request("POST", "/chat/completions", {**body, "response_format": rf} if rf else body,
+                              final=unsupported)
+            if r.status_code < 400:
+                try:
+                    return r.json()
+                except ValueError:  # a proxy's HTML page, a truncated body ...
+                    raise LLMError(f"{self.config.base_url}/chat/completions: HTTP {r.status_code} "
+                                   f"but not JSON: {self._redact(r.text[:200])!r}") from None
+            if unsupported(r):
+                # the server does not take this response_format: step down
+                # json_schema -> json_object (llama-cpp-python's form) -> plain prompting
+                with self._lock:
+                    if self._json_mode == mode:
+                        self._json_mode = FALLBACK[mode]
+                continue
+            raise LLMError(f"{self.config.base_url}/chat/completions: HTTP {r.status_code}: "
+                           f"{self._redact(r.text[:300])}")
 
     def ask(self, messages: list[dict], schema: dict | None = None, *, max_tokens: int = 256,
             temperature: float = 0.0, seed: int = 0, tag: str = "") -> Answer:
@@ -251,7 +337,8 @@ class ChatClient:
         ``tag`` (template name@version) goes into the cache key. On invalid JSON the model is
         shown its answer and asked again, up to ``json_retries`` times."""
         params = {"max_tokens": max_tokens, "temperature": temperature, "seed": seed}
-        key = request_key(self.config.model, messages, schema, params, tag)
+        key = request_key(self.config.model, messages, schema, params, tag, endpoint=self.config.base_url,
+                          identity=self.identify())
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(cache_hits=1)
             return Answer(hit["data"], hit["raw"], hit["prompt_tokens"], hit["completion_tokens"],

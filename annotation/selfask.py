@@ -15,22 +15,23 @@ import hashlib
 import json
 import math
 import mimetypes
+import queue
 import re
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from .. import store
-from ..root import atomic_path, cache_file, derived_dir, derived_parts, media_dir
+from ..root import atomic_path, cache_file, derived_dir, derived_parts, labelstudio_dir, media_dir
 from ..taxonomy import get_taxonomy, russell_mehrabian, vad_to_soft
-from .llm_client import Cache, ChatClient, LLMConfig, LLMError, Refusal
+from .llm_client import Cache, Cancelled, ChatClient, EndpointDown, LLMConfig, LLMError, Refusal
+from .selection import select_ids
 
 TRACE_TABLE = "selfask_traces"
 TRACE_SCHEMA = pa.schema([
@@ -362,6 +363,8 @@ class SelfAsker:
                 messages.append({"role": "user", "content": content})
                 answers[spec["name"]] = ask(spec["name"], spec, messages)
                 messages.append({"role": "assistant", "content": json.dumps(answers[spec["name"]])})
+        except (EndpointDown, Cancelled):
+            raise                                  # the run stops; this sample is not finished
         except LLMError as e:
             res.status = "refused" if isinstance(e, Refusal) else "error"
             res.error = str(e)
@@ -432,37 +435,73 @@ def read_traces(root: str | Path, corpus: str, rater: str) -> list[dict]:
 
 # ---------------------------------------------------------------- run
 
-def _chunks(items: list, n: int) -> Iterator[list]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+def project_sample_ids(root: str | Path, project: str | Path, corpus: str) -> list[str]:
+    """The samples of a Label Studio study: its manifest file, or its name under ``root``."""
+    path = Path(project)
+    if not path.is_file():
+        path = labelstudio_dir(root) / f"{project}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"--from-project {project}: neither a manifest file nor a study launched in "
+                                f"{labelstudio_dir(root)}")
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+        ids, study_corpus = m["sample_ids"], m["corpus"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"{path}: not a Label Studio manifest of emodata (expected keys 'corpus' and "
+                         "'sample_ids')") from None
+    if study_corpus != corpus:
+        raise ValueError(f"{path} is a study of {study_corpus}, not of {corpus}")
+    skipped = set(m.get("skipped_missing_media") or [])
+    return [i for i in ids if i not in skipped]
 
 
 def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOptions | None = None, *,
-        split: str | None = None, limit: int | None = None, cache_path: str | Path | None = None,
+        split: str | None = None, ids: list[str] | None = None, where: str | None = None,
+        sample: int | None = None, stratify: str = "label", sample_seed: int = 0,
+        from_project: str | Path | None = None, limit: int | None = None, cache_path: str | Path | None = None,
         batch: int = 32, write_every: int = 1000, progress=None, transport=None) -> dict:
-    """Annotate ``limit`` samples of ``corpus`` (all if None); returns a summary.
+    """Annotate the chosen samples of ``corpus``; returns a summary.
 
-    Traces are written every ``batch`` samples; ratings are written into the dataset every
-    ``write_every`` samples and when the run ends or is interrupted (each write rewrites the
-    corpus files, so not per batch). Every answer is cached in ``cache_path`` (default
-    ``<root>/derived/selfask_cache.sqlite``), so an interrupted run resumes where it stopped and
-    a repeated run sends no requests. ``transport`` (an httpx transport) is for tests."""
+    Samples: all of ``split``, or those in ``ids`` / of the Label Studio study ``from_project``,
+    matching ``where``, optionally a sample of ``sample`` stratified by ``stratify``
+    (:func:`emodata.annotation.selection.select_rows`); then the first ``limit``.
+    ``progress(done, total)`` is called at the start and as each sample finishes; traces are
+    written every ``batch`` finished samples; ratings every ``write_every`` and when the run
+    ends or stops (each write rewrites the corpus files). Every answer is cached in ``cache_path`` (default
+    ``<root>/derived/selfask_cache.sqlite``), so a stopped run resumes where it stopped and a
+    repeated run sends no chat requests. The run stops with :class:`EndpointDown` after
+    ``config.max_connection_failures`` connection failures in a row, and on KeyboardInterrupt
+    within moments (samples in flight are dropped; the finished ones are written).
+    ``transport`` (an httpx transport) is for tests."""
     options = options or SelfAskOptions()
     template = load_template(options.template)
     rows = store.read_table(root, corpus, split, columns=INPUT_COLUMNS).to_pylist()
-    targets = rows[:limit] if limit is not None else rows
-    ids = {r["id"] for r in targets}
+    if from_project:
+        ids = project_sample_ids(root, from_project, corpus)
+    if ids is not None or where or sample:
+        by_id = {r["id"]: r for r in rows}
+        targets = [by_id[i] for i in select_ids(root, corpus, split=split, ids=ids, where=where, sample=sample,
+                                                stratify=stratify, seed=sample_seed)]
+    else:
+        targets = rows
+    targets = targets[:limit] if limit is not None else targets
+    chosen = {r["id"] for r in targets}
     contexts = _dialogue_context(rows, options.context_turns)
-    cues = read_cues(root, corpus, ids)
-    examples = few_shot_examples(rows, options.few_shot, get_taxonomy().label_set(options.label_set), ids)
+    cues = read_cues(root, corpus, chosen)
+    examples = few_shot_examples(rows, options.few_shot, get_taxonomy().label_set(options.label_set), chosen)
     media = media_dir(root, corpus) or Path(".")
 
     cache = Cache(cache_path or cache_file(root, "selfask_cache.sqlite"))
     client = ChatClient(config, cache, transport=transport)
     asker = SelfAsker(client, template, options)
+    stop = client.stop
     counts = {"ok": 0, "refused": 0, "error": 0}
     written = {"added": 0, "updated": 0, "unchanged": 0}
     t0 = time.perf_counter()
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    for t in targets:
+        todo.put(t)
 
     def one(sample: dict) -> SampleResult:
         image = None
@@ -473,33 +512,74 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
                 return SampleResult(sample["id"], "error", None, error=f"image: {e}")
         return asker.annotate(sample, contexts.get(sample["id"], ""), cues.get(sample["id"], ""), image, examples)
 
-    pending: list[dict] = []
+    def worker() -> None:
+        # daemon threads: an interrupted run returns without waiting for requests in flight
+        while not stop.is_set():
+            try:
+                sample = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                finished.put(one(sample))
+            except Cancelled:
+                return
+            except Exception as e:  # noqa: BLE001 - EndpointDown, or a bug: reported by the main thread
+                if not stop.is_set() or isinstance(e, EndpointDown):
+                    finished.put(e)
+                return
 
-    def write_ratings() -> None:
-        for k, v in store.upsert_ratings(root, corpus, pending).items():
-            written[k] += v
-        pending.clear()
+    pending: list[dict] = []
+    traces: list[SampleResult] = []
+
+    def flush(ratings: bool) -> None:
+        if traces:
+            write_traces(root, corpus, asker.rater_id, traces, options.label_set)
+            traces.clear()
+        if ratings and pending:
+            for k, v in store.upsert_ratings(root, corpus, pending).items():
+                written[k] += v
+            pending.clear()
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, options.concurrency)) as pool:
-            for chunk in _chunks(targets, batch):
-                results = list(pool.map(one, chunk))
-                for r in results:
-                    counts[r.status] += 1
-                pending.extend(r.rating for r in results if r.rating)
-                write_traces(root, corpus, asker.rater_id, results, options.label_set)
-                if len(pending) >= write_every:
-                    write_ratings()
-                if progress:
-                    progress(len(chunk))
+        identity = client.identify()               # fails in seconds when nothing answers
+        threads = [threading.Thread(target=worker, daemon=True, name=f"selfask-{i}")
+                   for i in range(max(1, min(options.concurrency, len(targets))))]
+        for t in threads:
+            t.start()
+        if progress:
+            progress(0, len(targets))
+        for done in range(len(targets)):
+            while True:                            # short waits keep Ctrl-C and SIGTERM prompt
+                try:
+                    item = finished.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and finished.empty():
+                        raise RuntimeError("self-ask workers stopped without a result") from None
+            if isinstance(item, Exception):
+                if isinstance(item, EndpointDown):
+                    raise EndpointDown(f"{item} (stopped after {done} of {len(targets)} samples; the finished "
+                                       "ones are written, a re-run continues)") from None
+                raise item
+            counts[item.status] += 1
+            traces.append(item)
+            if item.rating:
+                pending.append(item.rating)
+            if len(traces) >= batch:
+                flush(ratings=False)
+            if len(pending) >= write_every:
+                flush(ratings=True)
+            if progress:
+                progress(done + 1, len(targets))
     finally:
+        stop.set()
         try:
-            if pending:
-                write_ratings()
+            flush(ratings=True)
         finally:
             client.close()
             cache.close()
-    return {"rater_id": asker.rater_id, "samples": len(targets), **counts, "ratings": written,
+    return {"rater_id": asker.rater_id, "endpoint": config.base_url, "model_identity": identity,
+            "samples": len(targets), **counts, "ratings": written,
             "requests": client.stats["requests"], "cache_hits": client.stats["cache_hits"],
             "retries": client.stats["retries"], "repairs": client.stats["repairs"],
             "prompt_tokens": client.stats["prompt_tokens"],

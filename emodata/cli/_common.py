@@ -43,3 +43,15 @@ def need(module: str, group: str):
 def root_argument(exists: bool = True):
     """The dataset root as the first positional argument, the same for every command."""
     return click.argument("root", type=click.Path(exists=exists, file_okay=False, path_type=Path))
+
+
+def read_ids(ids: str | None) -> list[str] | None:
+    """``--ids a,b,c`` or ``--ids @FILE`` (one id per line) of annotate launch and selfask run."""
+    if not ids:
+        return None
+    if ids.startswith("@"):
+        try:
+            return [line.strip() for line in Path(ids[1:]).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except OSError as e:
+            raise click.ClickException(f"--ids {ids}: {e.strerror}") from None
+    return [i.strip() for i in ids.split(",") if i.strip()]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -57,7 +58,8 @@ class ScriptedLLM:
     ``overrides`` maps a substring of the sample text to a function(body, round) -> reply
     (a dict answer, a raw string, or an ``httpx.Response``)."""
 
-    def __init__(self, overrides=None):
+    def __init__(self, overrides=None, model: dict | None = None):
+        self.model = model or {"id": "fake", "owned_by": "tests"}
         self.requests: list[dict] = []
         self.headers: list[httpx.Headers] = []
         self.overrides = overrides or {}
@@ -95,6 +97,8 @@ class ScriptedLLM:
                 "confidence": 0.9, "rationale": f"looks like {label}"}
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/models"):
+            return models_response(self.model)
         body = json.loads(request.content)
         self.requests.append(body)
         self.headers.append(request.headers)
@@ -119,3 +123,9 @@ def completion(content: str, **message) -> httpx.Response:
         "choices": [{"index": 0, "finish_reason": message.pop("finish_reason", "stop"),
                      "message": {"role": "assistant", "content": content, **message}}],
         "usage": {"prompt_tokens": 5, "completion_tokens": 3}})
+
+
+def models_response(*models: dict) -> httpx.Response:
+    """``GET /v1/models`` as OpenAI-compatible servers answer it (``created`` changes per start)."""
+    return httpx.Response(200, json={"object": "list", "data": [
+        {"object": "model", "created": time.time_ns(), **m} for m in models]})

@@ -5,9 +5,10 @@ import json
 
 import httpx
 import pytest
-from selfask_helpers import completion
+from selfask_helpers import completion, models_response
 
-from emodata.annotation.llm_client import Cache, ChatClient, LLMConfig, LLMError, Refusal, parse_json
+from emodata.annotation.llm_client import (Cache, Cancelled, ChatClient, EndpointDown, LLMConfig, LLMError,
+                                          Refusal, parse_json)
 
 SCHEMA = {"type": "object", "properties": {"label": {"type": "string"}, "p": {"type": "number"}},
           "required": ["label", "p"], "additionalProperties": False}
@@ -25,6 +26,8 @@ def scripted(*replies):
     seen = []
 
     def handler(request):
+        if request.method == "GET":                     # the model's identity (GET /models)
+            return models_response({"id": "m"})
         seen.append(json.loads(request.content))
         r = replies[min(len(seen) - 1, len(replies) - 1)]
         if isinstance(r, Exception):
@@ -152,7 +155,7 @@ def test_key_goes_only_into_the_header(monkeypatch):
         seen.append(request.headers.get("authorization"))
         return completion('{"label": "e", "p": 1}')
     client(handler).ask(MSGS, SCHEMA)
-    assert seen == ["Bearer sk-openai"]
+    assert seen == ["Bearer sk-openai"] * 2          # GET /models, then the completion
 
 
 def test_config_from_environment(monkeypatch):
@@ -163,3 +166,78 @@ def test_config_from_environment(monkeypatch):
     monkeypatch.delenv("EMODATA_LLM_MODEL")
     with pytest.raises(ValueError, match="no model"):
         LLMConfig()
+
+
+def test_connection_failures_in_a_row_stop_the_client():
+    tries = []
+
+    def down(request):
+        tries.append(request.method)
+        raise httpx.ConnectError("connection refused")
+    c = client(down, max_retries=10)
+    with pytest.raises(EndpointDown, match="cannot reach the LLM endpoint http://llm.test/v1 \\(ConnectError\\): "
+                                           "3 connection failures in a row"):
+        c.ask(MSGS, SCHEMA)
+    assert tries == ["GET"] * 3 and c.stop.is_set()
+    with pytest.raises(Cancelled):                   # every later call ends at once
+        c.ask([{"role": "user", "content": "another"}], SCHEMA)
+    assert len(tries) == 3
+
+
+def test_an_answer_resets_the_failure_count():
+    h = scripted(httpx.ConnectError("x"), httpx.ConnectError("x"), completion('{"label": "a", "p": 1}'),
+                 httpx.ConnectError("x"), httpx.ConnectError("x"), completion('{"label": "b", "p": 1}'))
+    c = client(h)
+    assert c.ask(MSGS, SCHEMA).data["label"] == "a"
+    assert c.ask([{"role": "user", "content": "again"}], SCHEMA).data["label"] == "b"
+
+
+def _served(*models, status=200):
+    def handler(request):
+        if request.method == "GET":
+            return models_response(*models) if status == 200 else httpx.Response(status)
+        return completion('{"label": "joy", "p": 1}')
+    return handler
+
+
+def test_cache_key_has_the_endpoint_and_the_model_identity(tmp_path):
+    def asked(handler, url="http://llm.test/v1") -> bool:
+        config = LLMConfig(base_url=url, model="m", backoff=0.0)
+        c = ChatClient(config, Cache(tmp_path / "c.sqlite"), transport=httpx.MockTransport(handler))
+        try:
+            return not c.ask(MSGS, SCHEMA).cached
+        finally:
+            c.cache.close()
+    gguf = {"id": "m", "owned_by": "llamacpp", "meta": {"n_params": 134515008, "size": 90000000}}
+    assert asked(_served(gguf))
+    assert not asked(_served(gguf))                                    # same server, same model: cached
+    other = {**gguf, "meta": {"n_params": 7241732096, "size": 4100000000}}
+    assert asked(_served(other))                       # another model behind the same name is asked anew
+    assert asked(_served(gguf), url="http://other-host:8000/v1")      # another endpoint too
+    assert not asked(_served(gguf))                    # 'created' changes on every restart: not identity
+
+
+def test_model_identity_from_models():
+    c = client(_served({"id": "other"}, {"id": "m", "owned_by": "vllm", "root": "/models/m", "max_model_len": 8192}))
+    assert c.identify() == {"id": "m", "owned_by": "vllm", "root": "/models/m", "max_model_len": 8192}
+    assert client(_served({"id": "m:latest", "owned_by": "library"})).identify()["id"] == "m:latest"  # Ollama
+    assert client(_served({"id": "/models/x.gguf"})).identify() == {"id": "/models/x.gguf"}  # one model served
+    assert client(_served(status=404)).identify() is None           # no /models: endpoint only
+    with pytest.raises(LLMError, match="does not list the model 'm'; it serves: a, b"):
+        client(_served({"id": "a"}, {"id": "b"})).identify()
+    with pytest.raises(LLMError, match="refused the API key"):
+        client(_served(status=401)).identify()
+
+
+def test_stop_ends_a_call_during_backoff():
+    import threading
+    import time
+
+    h = scripted(httpx.Response(503))
+    c = client(h, max_retries=5)
+    c.config.backoff = 30.0
+    threading.Timer(0.3, c.stop.set).start()
+    t = time.perf_counter()
+    with pytest.raises(Cancelled):
+        c.ask(MSGS, SCHEMA)
+    assert time.perf_counter() - t < 5

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from selfask_helpers import ScriptedLLM
 
 from emodata.annotation import selfask
+from emodata.cli.selfask import selfask as cli
 from emodata.annotation.llm_client import LLMConfig
 from emodata.annotation.selfask_eval import calibration, ccc, evaluate, jsd, macro_f1
 
@@ -64,7 +65,7 @@ def test_evaluate_and_report(toy, tmp_path):
     assert rep["cost"]["requests"] == 17 and rep["cost"]["prompt_tokens"] == 17 * 50
     assert rep["cost"]["status"] == {"ok": 4}
 
-    res = CliRunner().invoke(selfask.cli, ["eval", str(toy), "--corpus", "toy", "--rater", "llm:fake|cfsa@1",
+    res = CliRunner().invoke(cli, ["eval", str(toy), "--corpus", "toy", "--rater", "llm:fake|cfsa@1",
                                            "--out", str(tmp_path / "rep")])
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "rep").iterdir())

@@ -12,6 +12,7 @@ from selfask_helpers import ScriptedLLM, last_user_text
 
 from emodata import store
 from emodata.annotation import selfask
+from emodata.cli.selfask import selfask as cli
 from emodata.annotation.llm_client import LLMConfig
 from emodata.annotation.selfask import SelfAskOptions, map_label, read_traces, to_soft
 
@@ -92,7 +93,8 @@ def test_interrupted_run_resumes(toy):
     calls = []
 
     def dies_on_third_sample(request):
-        calls.append(1)
+        if request.method == "POST":                  # chat completions (not GET /models)
+            calls.append(1)
         if len(calls) > 11:  # mid-way through the third sample
             raise Crash("killed")
         return ScriptedLLM()(request)
@@ -195,7 +197,7 @@ def test_cli_run_reads_key_from_env_and_never_prints_it(toy, monkeypatch):
     monkeypatch.setenv("EMODATA_LLM_API_KEY", secret)
     real_run = selfask.run
     monkeypatch.setattr(selfask, "run", lambda *a, **k: real_run(*a, transport=httpx.MockTransport(llm), **k))
-    res = CliRunner().invoke(selfask.cli, ["run", str(toy), "--corpus", "toy", "--limit", "2",
+    res = CliRunner().invoke(cli, ["run", str(toy), "--corpus", "toy", "--limit", "2",
                                            "--base-url", "http://llm.test/v1", "--model", "fake"])
     assert res.exit_code == 0, res.output
     assert '"ok": 2' in res.output and secret not in res.output
@@ -207,7 +209,7 @@ def test_cli_run_fails_when_samples_fail(toy, monkeypatch):
     llm = ScriptedLLM({"noon": lambda body, rnd: httpx.Response(503)})
     real_run = selfask.run
     monkeypatch.setattr(selfask, "run", lambda *a, **k: real_run(*a, transport=httpx.MockTransport(llm), **k))
-    res = CliRunner().invoke(selfask.cli, ["run", str(toy), "--corpus", "toy", "--base-url", "http://llm.test/v1",
+    res = CliRunner().invoke(cli, ["run", str(toy), "--corpus", "toy", "--base-url", "http://llm.test/v1",
                                            "--model", "fake", "--max-retries", "0"])
     assert res.exit_code == 1
     assert "1 sample(s) failed" in res.output and "selfask_traces" in res.output
