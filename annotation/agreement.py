@@ -1,30 +1,38 @@
 """Inter-rater agreement from sparse long-format ratings.
 
-Every coefficient is written as a function of *weighted per-item sums*: each item contributes
-a row of features (counts, disagreement, sums of values ...) and the coefficient is computed
-from ``w @ features``.  The point estimate uses ``w = 1``; the bootstrap draws item weights
-(multinomial counts of a resample with replacement) for a chunk of resamples at once and
-evaluates them with one matrix product, so 1,000 resamples cost about as much as a few
-point estimates.  Nothing builds a dense rater x item matrix; Krippendorff's alpha works
-from the (item, value) count matrix and its coincidences.
+Inputs are parallel columns, one element per rating: ``item`` (any hashable id), ``rater``
+(id, or ``None`` for an anonymous vote) and ``value``.  Lists, numpy arrays, pyarrow arrays
+(dictionary-encoded Parquet columns are used as they are) and polars Series are accepted;
+strings and numbers are factorised by pyarrow's hash kernels, other hashable values (label
+frozensets) in Python.
 
-Inputs are parallel arrays, one element per rating: ``item`` (any hashable id), ``rater``
-(id, or ``None`` for an anonymous vote) and ``value``.  Results are :class:`Estimate` objects;
-a degenerate input (no item with two ratings, no variation, one rater ...) gives
-``value=nan`` and a ``reason``, never an exception or a silent 0.
+What a value means: ``None``, NaN and the empty string are *missing* (the rater did not give
+that value); they never form a category.  For multi-label ratings (:func:`alpha_per_class`)
+``None`` is missing while an empty label set is a vote: the rater saw the item and chose none
+of the labels, which counts as "not chosen" for every class.
+
+Every coefficient uses the same items: those with two or more usable ratings (a single
+rating cannot be compared with anything); ``n_items`` and ``n_ratings`` of each result count
+exactly the items and ratings it used.  Each coefficient is a function of *weighted per-item
+sums*: the point estimate weighs every item 1, the bootstrap draws multinomial item counts for
+a chunk of resamples at once and evaluates them with one matrix product.  Nothing builds a
+rater x item matrix.  A degenerate input gives ``value=nan`` and a ``reason``, never an
+exception or a silent 0.
 """
 from __future__ import annotations
 
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from itertools import chain
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
-from scipy import sparse
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+DENSE_CELLS = 1 << 21     # a per-item block up to this size is a dense array, larger ones stay sparse
+MAX_CELLS = 4_000_000     # cells of the resample-weight chunk (and its temporaries) in the bootstrap
 
 
 @dataclass
@@ -57,50 +65,248 @@ class Estimate:
 
 
 # --------------------------------------------------------------------------------------------
-# bootstrap machinery
+# input coding
 
-def _factorize(values: Sequence) -> tuple[np.ndarray, list]:
-    """Codes 0..k-1 and the unique values, sorted when they are plain scalars (else first-seen order)."""
-    arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
-    if arr.dtype != object:
-        uniq, codes = np.unique(arr, return_inverse=True)
-        return codes.reshape(-1).astype(np.int64), list(uniq)
+def is_missing(v) -> bool:
+    """``None``, NaN or the empty string: the rater gave no value."""
+    return v is None or (isinstance(v, (float, np.floating)) and v != v) or (isinstance(v, str) and v == "")
+
+
+def _arrow(values):
+    """``values`` as one pyarrow Array of plain scalars (strings, numbers, booleans), or None."""
+    import pyarrow as pa
+    if hasattr(values, "to_arrow") and not isinstance(values, (pa.Array, pa.ChunkedArray)):  # polars Series
+        values = values.to_arrow()
+    try:
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()   # dictionary chunks are unified
+        elif not isinstance(values, pa.Array):
+            if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+                values = values + 0.0            # -0.0 and 0.0 are one value
+            try:  # strings are factorised while they are converted
+                values = pa.array(values, type=pa.dictionary(pa.int32(), pa.string()), from_pandas=True)
+            except (pa.ArrowException, TypeError, ValueError):
+                values = pa.array(values, from_pandas=True)   # NaN -> null
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    t = values.type.value_type if pa.types.is_dictionary(values.type) else values.type
+    plain = (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+             or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_null(t))
+    return values if plain else None
+
+
+def _small_ints(values) -> bool:
+    return (isinstance(values, np.ndarray) and values.dtype.kind in "iu" and len(values) > 0
+            and values.min() >= 0 and values.max() < 4 * len(values) + 1024)
+
+
+def encode(values, *, sort: bool = True, uniques: bool = True) -> tuple[np.ndarray, list | None]:
+    """Codes ``0..k-1`` per element (``-1`` = missing) and the ``k`` distinct values.
+
+    Uniques are sorted when they are all strings or all numbers (else first-seen order);
+    ``uniques=False`` skips building them (item ids: only the grouping matters)."""
+    if _small_ints(values):  # already codes (e.g. sample positions): a counting pass, no hashing
+        present = np.bincount(values) > 0
+        return (np.cumsum(present) - 1)[values], np.flatnonzero(present).tolist() if uniques else None
+    arr = _arrow(values)
+    if arr is None:
+        return _encode_objects(values, sort)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if pa.types.is_null(arr.type):
+        return np.full(len(arr), -1, np.int64), []
+    given = pa.types.is_dictionary(arr.type)
+    enc = arr if given else arr.dictionary_encode()
+    idx = enc.indices
+    if idx.null_count:
+        idx = pc.fill_null(pc.cast(idx, pa.int64()), -1)
+    codes = idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    d = enc.dictionary
+    keep = np.ones(len(d), bool)
+    if given and uniques:  # a dictionary read from a file (or filtered) may hold unused values
+        keep = np.bincount(codes[codes >= 0], minlength=len(d)) > 0
+    if pa.types.is_floating(d.type):
+        keep &= ~pc.fill_null(pc.is_nan(d), True).to_numpy(zero_copy_only=False)
+    elif not pa.types.is_integer(d.type) and not pa.types.is_boolean(d.type):
+        keep &= ~pc.fill_null(pc.equal(d, ""), True).to_numpy(zero_copy_only=False)
+    order = np.flatnonzero(keep)
+    if sort and uniques:
+        order = order[pc.sort_indices(d.take(pa.array(order))).to_numpy()]
+    if len(order) < len(d) or (order != np.arange(len(d))).any():
+        remap = np.full(len(d) + 1, -1, np.int64)   # the extra slot maps -1 (missing) to itself
+        remap[order] = np.arange(len(order))
+        codes = remap[codes]
+    return codes, d.take(pa.array(order)).to_pylist() if uniques else None
+
+
+def _encode_objects(values, sort: bool) -> tuple[np.ndarray, list]:
+    """:func:`encode` for hashable Python objects pyarrow has no type for (label frozensets, mixed types)."""
     seen: dict = {}
-    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in arr), dtype=np.int64, count=len(arr))
+    try:
+        codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.int64, len(values))
+    except TypeError as e:
+        raise ValueError(f"rating values must be hashable (use tuples or frozensets for label sets): {e}") from None
     uniq = list(seen)
-    # sets compare by inclusion (a partial order), so only sort plain scalars
-    if all(isinstance(v, (str, int, float, np.number)) for v in uniq):
-        try:
-            order = sorted(range(len(uniq)), key=uniq.__getitem__)
-        except TypeError:
-            return codes, uniq
-        rank = np.empty(len(uniq), dtype=np.int64)
-        rank[order] = np.arange(len(uniq))
-        return rank[codes], [uniq[i] for i in order]
-    return codes, uniq
+    keep = [i for i, v in enumerate(uniq) if not is_missing(v)]
+    if sort and (all(isinstance(uniq[i], str) for i in keep)
+                 or all(isinstance(uniq[i], (bool, int, float, np.number)) for i in keep)):
+        keep.sort(key=uniq.__getitem__)
+    remap = np.full(len(uniq) + 1, -1, np.int64)
+    remap[keep] = np.arange(len(keep))
+    return remap[codes], [uniq[i] for i in keep]
 
 
-def _encode(values: Sequence, categories: Sequence | None) -> tuple[np.ndarray, list]:
-    """Category codes: the given ordered ``categories`` (error naming an unknown value) or the observed ones."""
-    if categories is None:
-        return _factorize(values)
+def numbers(values) -> np.ndarray:
+    """Float array, NaN = missing (``None``, null and NaN alike)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.astype(float)
+    arr = _arrow(values)
+    if arr is not None and not hasattr(arr, "dictionary"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    return np.array([math.nan if is_missing(v) else float(v) for v in values], dtype=float)
+
+
+def _apply_categories(codes: np.ndarray, uniq: list, categories: Sequence) -> tuple[np.ndarray, list]:
+    """Re-code onto the declared ordered ``categories`` (a clear error names an unknown value)."""
     cats = list(categories)
     lookup = {v: i for i, v in enumerate(cats)}
-    try:
-        return np.fromiter((lookup[v] for v in values), np.int64, len(values)), cats
-    except KeyError as e:
-        raise ValueError(f"value {e.args[0]!r} is not in categories {cats}") from None
+    unknown = [v for v in uniq if v not in lookup]
+    if unknown:
+        raise ValueError(f"value {unknown[0]!r} is not in categories {cats}")
+    pos = np.array([lookup[v] for v in uniq] + [-1], dtype=np.int64)
+    return pos[codes], cats
+
+
+def label_lists(label_sets) -> tuple[np.ndarray, np.ndarray, list]:
+    """Flatten per-rating label sets: (length per rating, -1 = missing; flat label codes; label names).
+
+    ``label_sets``: a sequence of iterables (``None``/NaN = missing, empty = chose none, a bare
+    string is one label), or a pyarrow / polars list column (null = missing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = label_sets.to_arrow() if hasattr(label_sets, "to_arrow") else label_sets
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not isinstance(arr, pa.Array):
+        sets = list(label_sets)
+        if str in set(map(type, sets)):
+            sets = [(s,) if isinstance(s, str) else s for s in sets]
+        arr = None
+        for t in (pa.list_(pa.dictionary(pa.int32(), pa.string())), None):   # strings arrive factorised
+            try:
+                arr = pa.array(sets, type=t, from_pandas=True)
+                break
+            except (pa.ArrowException, TypeError, ValueError):
+                continue
+    if arr is not None and (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)):
+        lens = pc.fill_null(pc.list_value_length(arr), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        flat = pc.list_flatten(arr)
+    elif arr is not None and not pa.types.is_nested(arr.type):  # one label per rating
+        flat = arr
+        lens = np.where(arr.is_valid().to_numpy(zero_copy_only=False), 1, -1)
+    else:
+        lens = np.fromiter((-1 if is_missing(s) else len(s) for s in sets), np.int64, len(sets))
+        flat = list(chain.from_iterable(s for s, n in zip(sets, lens) if n > 0))
+    codes, names = encode(flat)
+    return lens, codes, names
+
+
+# --------------------------------------------------------------------------------------------
+# per-item blocks and the bootstrap
+
+class _Sparse:
+    """An (n_rows x n_cols) matrix as (row, col, value) triplets (a repeated cell adds up);
+    ``w @ matrix`` without scipy: columns filled enough for a matrix product go dense, the rest
+    is gathered."""
+
+    def __init__(self, rows, cols, vals, n_rows: int, n_cols: int):
+        self.rows, self.cols, self.vals = rows, cols, np.asarray(vals, float)
+        self.shape = (n_rows, n_cols)
+        self._split = None
+
+    def col_sums(self) -> np.ndarray:
+        return np.bincount(self.cols, self.vals, self.shape[1])
+
+    def _prepare(self):
+        n_rows, n_cols = self.shape
+        heavy = np.bincount(self.cols, minlength=n_cols) * 8 >= n_rows
+        hcols = np.flatnonzero(heavy)
+        pos = np.cumsum(heavy) - 1
+        h = heavy[self.cols]
+        dense = np.bincount(self.rows[h] * len(hcols) + pos[self.cols[h]], self.vals[h],
+                            n_rows * len(hcols)).reshape(n_rows, len(hcols))
+        order = np.flatnonzero(~h)[np.argsort(self.cols[~h], kind="stable")]
+        present, starts = np.unique(self.cols[order], return_index=True)
+        self._split = (hcols, dense, self.rows[order], self.vals[order], present, starts)
+
+    def rmul(self, w: np.ndarray) -> np.ndarray:
+        if self._split is None:
+            self._prepare()
+        hcols, dense, rows, vals, present, starts = self._split
+        out = np.zeros((len(w), self.shape[1]))
+        if len(hcols):
+            out[:, hcols] = w @ dense
+        if len(rows):
+            out[:, present] = np.add.reduceat(w[:, rows] * vals, starts, axis=1)
+        return out
+
+    def row_sums(self, power: int = 1) -> np.ndarray:
+        return np.bincount(self.rows, self.vals ** power, self.shape[0])
+
+    def scaled_rows(self, f: np.ndarray) -> "_Sparse":
+        return _Sparse(self.rows, self.cols, self.vals * f[self.rows], *self.shape)
+
+
+def _dense_ok(cells: int, entries: int) -> bool:
+    """A per-item block of ``cells`` filled from ``entries`` values is kept dense."""
+    return cells <= max(DENSE_CELLS, 4 * entries)
+
+
+def _block(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, weights=None, dense: bool = True):
+    """Summed (row, col) counts or weights: a dense array when wanted and small enough, else :class:`_Sparse`."""
+    if dense and _dense_ok(n_rows * n_cols, len(rows)):
+        return np.bincount(rows * n_cols + cols, weights, n_rows * n_cols).reshape(n_rows, n_cols).astype(float)
+    keys, inv = np.unique(rows * n_cols + cols, return_inverse=True)
+    return _Sparse(keys // n_cols, keys % n_cols, np.bincount(inv, weights), n_rows, n_cols)
+
+
+def _entries(block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, col, value) of the non-zero cells."""
+    if isinstance(block, _Sparse):
+        return block.rows, block.cols, block.vals
+    rows, cols = np.nonzero(block)
+    return rows, cols, block[rows, cols]
+
+
+def _row_sums(block, power: int = 1) -> np.ndarray:
+    return block.row_sums(power) if isinstance(block, _Sparse) else (block ** power).sum(axis=1)
+
+
+def _quad(block, m: np.ndarray) -> np.ndarray:
+    """Per row ``r @ m @ r`` (``m`` is q x q)."""
+    if not isinstance(block, _Sparse):
+        return ((block @ m) * block).sum(axis=1)
+    i, j = _within_item_pairs(block.rows)
+    cross = np.bincount(block.rows[i], block.vals[i] * block.vals[j] * m[block.cols[i], block.cols[j]],
+                        block.shape[0])
+    return cross + np.bincount(block.rows, block.vals ** 2 * m[block.cols, block.cols], block.shape[0])
+
+
+def _wsum(block, w: np.ndarray) -> np.ndarray:
+    return block.rmul(w) if isinstance(block, _Sparse) else w @ block
 
 
 def bootstrap_weights(n_units: int, n_boot: int, seed: int | np.random.Generator = 0,
-                      max_cells: int = 4_000_000) -> Iterable[np.ndarray]:
+                      max_cells: int = MAX_CELLS) -> Iterable[np.ndarray]:
     """Yield (b, n_units) float arrays of resampling counts, ``n_boot`` rows in total."""
     rng = np.random.default_rng(seed)
     chunk = max(1, min(n_boot, max_cells // max(n_units, 1)))
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        idx = rng.integers(0, n_units, size=(b, n_units), dtype=np.int32 if n_units < 2**31 else np.int64)
+        idx = rng.integers(0, n_units, size=(b, n_units))   # int64: numpy's fast bincount path
         w = np.empty((b, n_units))
         for row in range(b):  # per-row counting keeps the bins in cache
             w[row] = np.bincount(idx[row], minlength=n_units)
@@ -108,34 +314,42 @@ def bootstrap_weights(n_units: int, n_boot: int, seed: int | np.random.Generator
         done += b
 
 
-def _wsum(block, w: np.ndarray) -> np.ndarray:
-    """``w @ block`` for a dense or sparse (items x k) block; w is (b, items)."""
-    if sparse.issparse(block):
-        return np.asarray((block.T @ w.T).T)
-    return w @ block
-
-
 class _Stat:
     """A coefficient as ``finish(weighted sums of per-item feature blocks)``."""
 
     def __init__(self, blocks: dict, finish: Callable[[dict], dict], n_items: int, cells: int = 0):
         self.blocks, self.finish, self.n_items = blocks, finish, n_items
-        self.cells = cells  # temporary array size per resample inside ``finish``
+        self.cells = cells  # temporary cells per resample inside ``finish``
 
     def at(self, w: np.ndarray) -> dict:
-        sums = {k: _wsum(v, w) for k, v in self.blocks.items()}
+        return self._finish({k: _wsum(v, w) for k, v in self.blocks.items()})
+
+    def _finish(self, sums: dict) -> dict:
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.finish(sums)
 
     def point(self) -> dict:
-        return {k: v[0] for k, v in self.at(np.ones((1, self.n_items))).items()}
+        sums = {k: (v.col_sums() if isinstance(v, _Sparse) else v.sum(axis=0))[None] for k, v in self.blocks.items()}
+        return {k: v[0] for k, v in self._finish(sums).items()}
 
     def boot(self, n_boot: int, seed) -> np.ndarray:
         """(n_boot, ...) array of the ``value`` output over resamples."""
-        width = max(self.n_items, self.cells)
-        parts = [self.at(w)["value"] for w in bootstrap_weights(self.n_items, n_boot, seed,
-                                                                max_cells=4_000_000 * self.n_items // width)]
-        return np.concatenate(parts, axis=0)
+        return _boot_together([self], n_boot, seed)[0]
+
+
+def _boot_together(stats: list[_Stat], n_boot: int, seed) -> list[np.ndarray]:
+    """Bootstrap several coefficients of the same items with the same resamples; a block shared
+    by several of them is multiplied once per chunk of resamples."""
+    blocks = {id(b): b for st in stats for b in st.blocks.values()}
+    n_items = stats[0].n_items
+    width = max([n_items, 1] + [len(b.rows) for b in blocks.values() if isinstance(b, _Sparse)]
+                + [st.cells for st in stats])
+    parts: list[list] = [[] for _ in stats]
+    for w in bootstrap_weights(n_items, n_boot, seed, max_cells=MAX_CELLS * n_items // width):
+        sums = {k: _wsum(b, w) for k, b in blocks.items()}
+        for st, out in zip(stats, parts):
+            out.append(st._finish({name: sums[id(b)] for name, b in st.blocks.items()})["value"])
+    return [np.concatenate(p, axis=0) for p in parts]
 
 
 def _ci(samples: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -149,10 +363,11 @@ def _ci(samples: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def _estimate(name: str, stat: _Stat | None, n_ratings: int, n_boot: int, seed, ci: float,
-              reason: str | None = None, undefined_reason: Callable[[dict], str] | None = None) -> Estimate:
+              reason: str | None = None, undefined_reason: Callable[[dict], str] | None = None,
+              samples: np.ndarray | None = None) -> Estimate:
+    """One Estimate from a stat: its point value, and the interval over ``samples`` (or its own bootstrap)."""
     if stat is None or stat.n_items == 0:
-        return Estimate(name, math.nan, n_ratings=n_ratings, reason=reason or "no item has two or more ratings",
-                        ci=ci)
+        return Estimate(name, math.nan, reason=reason or NO_PAIRS, ci=ci)
     pt = stat.point()
     value = float(pt["value"])
     details = {k: float(v) for k, v in pt.items() if k != "value" and np.ndim(v) == 0}
@@ -162,9 +377,67 @@ def _estimate(name: str, stat: _Stat | None, n_ratings: int, n_boot: int, seed, 
         est.reason = undefined_reason(pt) if undefined_reason else "coefficient undefined for this input"
         return est
     if n_boot > 0:
-        lo, hi, nv = _ci(stat.boot(n_boot, seed), ci)
+        lo, hi, nv = _ci(stat.boot(n_boot, seed) if samples is None else samples, ci)
         est.low, est.high, est.n_boot, est.n_boot_valid = float(lo), float(hi), n_boot, int(nv)
     return est
+
+
+NO_PAIRS = "no item has two or more ratings (one rating per item: nothing to compare)"
+
+
+# --------------------------------------------------------------------------------------------
+# the items every coefficient uses
+
+class _Used(NamedTuple):
+    """Ratings of the items with two or more usable ratings, with compact codes."""
+
+    u: np.ndarray          # item code per used rating, 0..n_items-1
+    c: np.ndarray          # category code (categorical) or value (numeric) per used rating
+    cats: list             # categories (categorical) or [] (numeric)
+    n_items: int
+    n_given: int           # usable ratings before dropping single-rating items
+
+
+def _pairable(u: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Mask of usable ratings on items with >= 2 of them, their compact item codes, the item count."""
+    if not ok.any():
+        return ok, np.zeros(0, np.int64), 0
+    if ok.all():
+        pair = np.bincount(u) >= 2
+        mask = pair[u]
+    else:
+        pair = np.bincount(u[ok]) >= 2
+        mask = ok.copy()
+        mask[ok] = pair[u[ok]]
+    return mask, (np.cumsum(pair) - 1)[u[mask]], int(pair.sum())
+
+
+def _compact(c: np.ndarray, cats: list) -> tuple[np.ndarray, list]:
+    """Keep only the categories that occur in ``c``."""
+    present = np.bincount(c, minlength=len(cats)) > 0
+    if present.all():
+        return c, cats
+    return (np.cumsum(present) - 1)[c], [v for v, p in zip(cats, present) if p]
+
+
+def _used(item, value, *, numeric: bool = False, categories=None) -> _Used:
+    if len(item) != len(value):
+        raise ValueError(f"item and value lengths differ: {len(item)} != {len(value)}")
+    u, _ = encode(item, sort=False, uniques=False)
+    if numeric:
+        x = numbers(value)
+        ok = (u >= 0) & np.isfinite(x)
+        mask, uu, n = _pairable(u, ok)
+        return _Used(uu, x[mask], [], n, int(ok.sum()))
+    c, cats = encode(value)
+    if categories is not None:
+        c, cats = _apply_categories(c, cats, categories)
+    ok = (u >= 0) & (c >= 0)
+    mask, uu, n = _pairable(u, ok)
+    c = c[mask]
+    if categories is None:  # categories of the used ratings only
+        c, cats = _compact(c, cats)
+    return _Used(uu, c, cats, n, int(ok.sum()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,21 +461,40 @@ def jaccard_distance(a: frozenset, b: frozenset) -> float:
     return 0.0 if union == 0 else 1.0 - len(a & b) / union
 
 
+def _set_distances(level, cats: list) -> np.ndarray:
+    """MASI / Jaccard between every two label sets at once (a sets x labels indicator matrix)."""
+    labels = {lab: j for j, lab in enumerate(sorted({x for s in cats for x in s}, key=str))}
+    ind = np.zeros((len(cats), len(labels)))
+    for i, s in enumerate(cats):
+        ind[i, [labels[x] for x in s]] = 1.0
+    inter = ind @ ind.T
+    size = ind.sum(axis=1)
+    union = size[:, None] + size[None, :] - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(union > 0, inter / union, 1.0)
+    if level is jaccard_distance:
+        return 1.0 - share
+    small = np.minimum(size[:, None], size[None, :])
+    m = np.where(inter == union, 1.0, np.where(inter == small, 2 / 3, np.where(inter > 0, 1 / 3, 0.0)))
+    return np.where(union > 0, 1.0 - share * m, 0.0)
+
+
 def _distance_matrix(level, cats: list) -> np.ndarray:
     """Krippendorff's delta between categories: nominal 0/1, interval and ratio squared, or a callable."""
     v = len(cats)
     if level == "nominal":
         return 1.0 - np.eye(v)
-    if level == "ratio":
+    if level in ("ratio", "interval"):
         x = np.asarray(cats, dtype=float)
+        d = (x[:, None] - x[None, :]) ** 2
+        if level == "interval":
+            return d
         s = x[:, None] + x[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            d = ((x[:, None] - x[None, :]) / s) ** 2
-        return np.where(s == 0, 0.0, d)
-    if level == "interval":
-        x = np.asarray(cats, dtype=float)
-        return (x[:, None] - x[None, :]) ** 2
-    d = np.array([[float(level(a, b)) for b in cats] for a in cats])
+            return np.where(s == 0, 0.0, d / s ** 2)
+    if level in (masi_distance, jaccard_distance) and all(isinstance(c, frozenset) for c in cats):
+        return _set_distances(level, cats)
+    d = np.array([[float(level(a, b)) for b in cats] for a in cats]).reshape(v, v)
     if np.any(np.abs(np.diag(d)) > 1e-12):
         raise ValueError("custom distance must be 0 between identical values")
     return d
@@ -211,59 +503,40 @@ def _distance_matrix(level, cats: list) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Krippendorff's alpha
 
-def _clean(item, value, numeric: bool):
-    item = np.asarray(item, dtype=object)
-    value = np.asarray(value, dtype=float if numeric else object)
-    if len(item) != len(value):
-        raise ValueError(f"item and value lengths differ: {len(item)} != {len(value)}")
-    keep = np.isfinite(value) if numeric else np.fromiter((v is not None for v in value), bool, len(value))
-    return item[keep], value[keep]
-
-
-def _pairable(item_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep ratings of items with >= 2 ratings; returns mask, compact item codes, counts m_u."""
-    m = np.bincount(item_codes)
-    mask = m[item_codes] >= 2
-    codes, _ = _factorize(item_codes[mask])
-    return mask, codes, np.bincount(codes).astype(float) if len(codes) else np.zeros(0)
-
-
 def _alpha_undefined(pt: dict) -> str:
     return "no variation: every pairable rating has the same value (expected disagreement is 0)"
 
 
 def _alpha_interval_stat(u: np.ndarray, x: np.ndarray, n_items: int) -> _Stat:
-    """Interval alpha for several columns at once (x is ratings x L)."""
+    """Interval alpha of one column from per-item sums of x and x^2 (closed form)."""
     m = np.bincount(u, minlength=n_items).astype(float)
-    s1 = np.stack([np.bincount(u, x[:, j], n_items) for j in range(x.shape[1])], axis=1)
-    s2 = np.stack([np.bincount(u, x[:, j] ** 2, n_items) for j in range(x.shape[1])], axis=1)
-    do = 2 * (m[:, None] * s2 - s1 ** 2) / (m[:, None] - 1)
+    s1, s2 = np.bincount(u, x, n_items), np.bincount(u, x * x, n_items)
+    do = 2 * (m * s2 - s1 ** 2) / (m - 1)
 
     def finish(s):
-        n = s["m"][:, :1]
-        d_o = s["do"] / n
-        d_e = 2 * (n * s["s2"] - s["s1"] ** 2) / (n * (n - 1))
+        n, t1, t2 = s["f"][:, 0], s["f"][:, 2], s["f"][:, 3]
+        d_o = s["f"][:, 1] / n
+        d_e = 2 * (n * t2 - t1 ** 2) / (n * (n - 1))
         return {"value": 1 - d_o / d_e, "observed": d_o, "expected": d_e}
 
-    return _Stat({"m": m[:, None], "do": do, "s1": s1, "s2": s2}, finish, n_items)
+    return _Stat({"f": np.stack([m, do, s1, s2], axis=1)}, finish, n_items)
 
 
-def _alpha_matrix_stat(u: np.ndarray, c: np.ndarray, n_items: int, n_cats: int,
-                       delta: np.ndarray | None, ordinal: bool = False) -> _Stat:
-    """Alpha with a fixed distance matrix (or the ordinal metric) from (item, value) counts."""
-    counts = sparse.coo_matrix((np.ones(len(u)), (u, c)), shape=(n_items, n_cats)).tocsr()
-    counts.sum_duplicates()
-    m = np.asarray(counts.sum(axis=1)).ravel()
-    # pairs of distinct values within an item: o^u_ck = n_uc n_uk / (m_u - 1), c != k
-    coo = counts.tocoo()
-    er, ec, en = coo.row, coo.col, coo.data
-    a, b = _within_item_pairs(er)
-    pu, pw = er[a], en[a] * en[b] / (m[er[a]] - 1)
+def _alpha_counts_stat(counts, delta: np.ndarray | None = None, ordinal: bool = False) -> _Stat:
+    """Alpha from an (item x value) count block: a fixed distance matrix (``None`` = nominal) or
+    the ordinal metric, which depends on the value margins and is redone for every resample."""
+    n_items, n_cats = counts.shape
+    m = _row_sums(counts)
     blocks = {"m": m[:, None], "n": counts}
-    if ordinal:
-        blocks["o"] = sparse.csr_matrix((pw, (pu, ec[a] * n_cats + ec[b])), shape=(n_items, n_cats * n_cats))
+    if ordinal:  # coincidences o_uck = n_uc n_uk / (m_u - 1), c != k
+        rows, cols, vals = _entries(counts)
+        i, j = _within_item_pairs(rows)
+        blocks["o"] = _block(rows[i], cols[i] * n_cats + cols[j], n_items, n_cats * n_cats,
+                             vals[i] * vals[j] / (m[rows[i]] - 1))
+    elif delta is None:
+        blocks["do"] = ((m ** 2 - _row_sums(counts, 2)) / (m - 1))[:, None]
     else:
-        blocks["do"] = np.bincount(pu, pw * delta[ec[a], ec[b]], minlength=n_items)[:, None]
+        blocks["do"] = (_quad(counts, delta) / (m - 1))[:, None]
 
     def finish(s):
         n = s["m"][:, 0]
@@ -275,11 +548,11 @@ def _alpha_matrix_stat(u: np.ndarray, c: np.ndarray, n_items: int, n_cats: int,
             num_e = np.einsum("bc,bck,bk->b", nc, dl, nc)
         else:
             num_o = s["do"][:, 0]
-            num_e = ((nc @ delta) * nc).sum(axis=1)
+            num_e = n ** 2 - (nc ** 2).sum(axis=1) if delta is None else ((nc @ delta) * nc).sum(axis=1)
         d_o, d_e = num_o / n, num_e / (n * (n - 1))
         return {"value": 1 - d_o / d_e, "observed": d_o, "expected": d_e}
 
-    return _Stat(blocks, finish, n_items, cells=n_cats * n_cats * (3 if ordinal else 1))
+    return _Stat(blocks, finish, n_items, cells=n_cats * n_cats * 3 if ordinal else n_cats)
 
 
 def krippendorff_alpha(item: Sequence, value: Sequence, level: str | Callable = "nominal", *,
@@ -290,85 +563,226 @@ def krippendorff_alpha(item: Sequence, value: Sequence, level: str | Callable = 
     ``level`` is nominal, ordinal, interval, ratio or a callable distance ``d(a, b)`` (e.g.
     :func:`masi_distance` on frozenset values).  ``categories`` fixes the ordered value domain
     for ordinal data (unused categories still count).  ``details`` hold the observed and
-    expected disagreement.  Values ``None``/NaN are missing.
+    expected disagreement.  Missing values (``None``, NaN, ``""``) are left out.
     """
     name = f"alpha ({level if isinstance(level, str) else getattr(level, '__name__', 'custom')})"
     if isinstance(level, str) and level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS} or a callable, got {level!r}")
-    numeric = level in ("interval", "ratio") or (level == "ordinal" and categories is None)
-    item, value = _clean(item, value, numeric)
-    n_ratings = len(value)
-    if n_ratings == 0:
+    d = _used(item, value, numeric=level == "interval", categories=categories)
+    if level in ("ordinal", "ratio") and categories is None and not all(
+            isinstance(v, (bool, int, float, np.number)) for v in d.cats):
+        raise ValueError(f"{level} alpha needs numeric values or the ordered categories= (got {d.cats[:3]} ...)")
+    if d.n_given == 0:
         return _estimate(name, None, 0, n_boot, seed, ci, reason="no ratings")
-    mask, u, _ = _pairable(_factorize(item)[0])
-    n_items = int(u.max()) + 1 if len(u) else 0
-    if n_items == 0:
-        return _estimate(name, None, n_ratings, n_boot, seed, ci,
-                         reason="no item has two or more ratings (no overlapping ratings to compare)")
-    value = value[mask]
+    if d.n_items == 0:
+        return _estimate(name, None, 0, n_boot, seed, ci)
     if level == "interval":
-        stat = _alpha_interval_stat(u, value.astype(float)[:, None], n_items)
-        f = stat.finish
-        stat.finish = lambda s: {k: v[:, 0] for k, v in f(s).items()}
+        stat = _alpha_interval_stat(d.u, d.c, d.n_items)
     else:
-        c, cats = _encode(value, categories)
-        ordinal = level == "ordinal"
-        delta = None if ordinal else _distance_matrix(level, cats)
-        stat = _alpha_matrix_stat(u, c, n_items, len(cats), delta, ordinal)
-    return _estimate(name, stat, n_ratings, n_boot, seed, ci, undefined_reason=_alpha_undefined)
+        delta = None if level in ("ordinal", "nominal") else _distance_matrix(level, d.cats)
+        stat = _alpha_counts_stat(_block(d.u, d.c, d.n_items, len(d.cats)), delta, level == "ordinal")
+    return _estimate(name, stat, len(d.u), n_boot, seed, ci, undefined_reason=_alpha_undefined)
 
 
-def alpha_per_class(item: Sequence, label_sets: Sequence[Iterable[str]], labels: Sequence[str] | None = None, *,
-                    n_boot: int = 0, seed=0, ci: float = 0.95) -> dict[str, Estimate]:
-    """Binary nominal alpha for each class: did the rater choose the label or not.
+def _distinct_labels(rix: np.ndarray, flat: np.ndarray, lens: np.ndarray, n_lab: int):
+    """Drop a label repeated within one rating (``rix``, the rating of each label, is sorted)."""
+    multi = lens[rix] > 1
+    if not multi.any():
+        return rix, flat
+    if n_lab <= 63:  # fast check on multi-label ratings: distinct labels (bit mask) == labels
+        r, f = rix[multi], flat[multi]
+        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        bits = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), f.astype(np.uint64)), starts)
+        if np.array_equal(np.bitwise_count(bits), np.diff(np.r_[starts, len(r)])):
+            return rix, flat
+    keys = np.unique(rix * n_lab + flat)
+    return keys // n_lab, keys % n_lab
 
-    ``label_sets`` has one element per rating (an iterable of labels; ``None`` = no categorical
-    rating).  All classes are evaluated together; the bootstrap resamples items jointly.
-    """
-    item = np.asarray(item, dtype=object)
-    keep = np.fromiter((s is not None for s in label_sets), bool, len(item))
-    sets = [s for s, k in zip(label_sets, keep) if k]
-    item = item[keep]
-    if labels is None:
-        labels = sorted({lab for s in sets for lab in s})
-    labels = list(labels)
-    out: dict[str, Estimate] = {}
-    n_ratings = len(sets)
-    if n_ratings == 0 or not labels:
-        return {lab: Estimate(f"alpha[{lab}]", math.nan, reason="no categorical ratings", ci=ci) for lab in labels}
-    mask, u, _ = _pairable(_factorize(item)[0])
-    n_items = int(u.max()) + 1 if len(u) else 0
-    if n_items == 0:
-        return {lab: Estimate(f"alpha[{lab}]", math.nan, n_ratings=n_ratings, ci=ci,
-                              reason="no item has two or more ratings") for lab in labels}
-    lookup = {lab: j for j, lab in enumerate(labels)}
-    pairable = [s for s, k in zip(sets, mask) if k]
-    lens = np.fromiter((len(s) for s in pairable), np.int64, len(pairable))
-    cols = np.fromiter((lookup.get(lab, -1) for s in pairable for lab in s), np.int64, int(lens.sum()))
-    rows = np.repeat(np.arange(len(pairable)), lens)
-    x = np.zeros((len(pairable), len(labels)))
-    x[rows[cols >= 0], cols[cols >= 0]] = 1.0  # assignment: a label repeated in one rating counts once
-    stat = _alpha_interval_stat(u, x, n_items)
+
+class _Labels(NamedTuple):
+    """Multi-label ratings prepared once: the items every label coefficient uses."""
+
+    lens: np.ndarray       # labels per rating, -1 = missing
+    flat: np.ndarray       # label codes, all ratings' labels in order
+    names: list            # label names
+    ok: np.ndarray         # usable rating (item and label set present)
+    mask: np.ndarray       # usable rating of an item with >= 2 of them
+    code: np.ndarray       # compact item code per rating (-1 = not used)
+    n_items: int
+
+
+def _labels(item, label_sets) -> _Labels:
+    lens, flat, names = label_lists(label_sets)
+    if len(item) != len(lens):
+        raise ValueError(f"item and label_sets lengths differ: {len(item)} != {len(lens)}")
+    u, _ = encode(item, sort=False, uniques=False)
+    ok = (u >= 0) & (lens >= 0)
+    mask, uu, n_items = _pairable(u, ok)
+    code = np.full(len(lens), -1, np.int64)
+    code[mask] = uu
+    return _Labels(lens, flat, names, ok, mask, code, n_items)
+
+
+def _per_class_stat(d: _Labels, flat: np.ndarray, n_lab: int, dense: bool) -> _Stat:
+    """Binary alpha of every class at once from the chosen labels of the used ratings."""
+    rix = np.repeat(np.arange(len(d.lens)), np.maximum(d.lens, 0))   # the rating of each chosen label
+    used = d.mask[rix] & (flat >= 0)
+    if not used.all():
+        rix, flat = rix[used], flat[used]
+    rix, flat = _distinct_labels(rix, flat, d.lens, n_lab)
+    iu = d.code[rix]
+    m = np.bincount(d.code[d.mask], minlength=d.n_items).astype(float)
+    # each chosen label carries 1/s of its (item, label) cell's observed disagreement 2 s (m - s) / (m - 1),
+    # s = ratings of the item choosing the label, so sums over chosen labels are sums over cells
+    key = iu * n_lab + flat
+    if _dense_ok(d.n_items * n_lab, len(key)):
+        s = np.bincount(key, minlength=d.n_items * n_lab)[key]
+    else:
+        _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+        s = counts[inv]
+    me = m[iu]
+    e_do = 2 * (me - s) / (me - 1)
+    if dense:  # dense blocks (when they fit) for the bootstrap's matrix product
+        s1, do = _block(iu, flat, d.n_items, n_lab), _block(iu, flat, d.n_items, n_lab, e_do)
+    else:
+        s1, do = _Sparse(iu, flat, np.ones(len(iu)), d.n_items, n_lab), _Sparse(iu, flat, e_do, d.n_items, n_lab)
+
+    def finish(s):
+        n = s["m"][:, :1]
+        t1 = s["s1"]
+        d_o = s["do"] / n
+        d_e = 2 * (n * t1 - t1 ** 2) / (n * (n - 1))
+        return {"value": 1 - d_o / d_e, "observed": d_o, "expected": d_e, "chosen": t1}
+
+    return _Stat({"m": m[:, None], "s1": s1, "do": do}, finish, d.n_items)
+
+
+def _per_class_estimates(d: _Labels, flat, labels, stat: _Stat | None, samples, n_boot, ci) -> dict[str, Estimate]:
+    if stat is None:
+        why = "no categorical ratings" if not d.ok.any() else NO_PAIRS
+        return {lab: Estimate(f"alpha[{lab}]", math.nan, reason=why, ci=ci) for lab in labels}
     pt = stat.point()
-    samples = stat.boot(n_boot, seed) if n_boot > 0 else None
+    n_ratings = int(d.mask.sum())
     if samples is not None:
         lo, hi, nv = _ci(samples, ci)
+    out: dict[str, Estimate] = {}
+    chosen_anywhere = None
     for j, lab in enumerate(labels):
         v = float(pt["value"][j])
-        est = Estimate(f"alpha[{lab}]", v if np.isfinite(v) else math.nan, n_items=n_items, n_ratings=n_ratings,
+        est = Estimate(f"alpha[{lab}]", v if np.isfinite(v) else math.nan, n_items=d.n_items, n_ratings=n_ratings,
                        details={"observed": float(pt["observed"][j]), "expected": float(pt["expected"][j]),
-                                "prevalence": float(x[:, j].mean())}, ci=ci)
+                                "prevalence": float(pt["chosen"][j] / n_ratings)}, ci=ci)
         if not np.isfinite(v):
-            est.reason = ("label never chosen" if x[:, j].sum() == 0 else
-                          "label chosen by every rating") + " (expected disagreement is 0)"
+            if chosen_anywhere is None:  # labels chosen in any usable rating, single-rating items included
+                rix = np.repeat(np.arange(len(d.lens)), np.maximum(d.lens, 0))
+                chosen_anywhere = np.bincount(flat[(flat >= 0) & d.ok[rix]], minlength=len(labels)) > 0
+            est.reason = ("label never chosen" if not chosen_anywhere[j] else
+                          "label chosen only on items with a single rating" if pt["chosen"][j] == 0 else
+                          "label chosen by every pairable rating") + " (expected disagreement is 0)"
         elif samples is not None:
             est.low, est.high, est.n_boot, est.n_boot_valid = float(lo[j]), float(hi[j]), n_boot, int(nv[j])
         out[lab] = est
     return out
 
 
+def _declared(d: _Labels, labels) -> tuple[np.ndarray, list]:
+    """Label codes onto the declared classes (other labels ignored), or the observed ones."""
+    if labels is None:
+        return d.flat, d.names
+    labels = list(labels)
+    pos = {lab: j for j, lab in enumerate(labels)}
+    return np.array([pos.get(x, -1) for x in d.names] + [-1], np.int64)[d.flat], labels
+
+
+def alpha_per_class(item: Sequence, label_sets, labels: Sequence[str] | None = None, *,
+                    n_boot: int = 0, seed=0, ci: float = 0.95) -> dict[str, Estimate]:
+    """Binary nominal alpha for each class (did the rater choose the label or not), all in one pass.
+
+    ``label_sets`` has one element per rating: an iterable of labels, ``None`` = missing (no
+    categorical rating), an empty set = the rater chose none (0 for every class); or a pyarrow
+    / polars list column.  ``labels`` declares the classes (others are ignored).  The bootstrap
+    resamples items jointly for all classes.
+    """
+    d = _labels(item, label_sets)
+    flat, labels = _declared(d, labels)
+    stat = _per_class_stat(d, flat, len(labels), dense=n_boot > 0) if d.n_items and labels else None
+    samples = stat.boot(n_boot, seed) if stat is not None and n_boot > 0 else None
+    return _per_class_estimates(d, flat, labels, stat, samples, n_boot, ci)
+
+
+def label_set_codes(d: _Labels) -> tuple[np.ndarray, list[frozenset]]:
+    """The label set of every rating as a code (-1 = missing) and the distinct sets (sorted by name)."""
+    n = len(d.lens)
+    good = d.flat >= 0
+    if len(d.names) <= 62:  # a set is a bit mask over the label codes
+        bits = np.where(good, np.left_shift(np.uint64(1), np.where(good, d.flat, 0).astype(np.uint64)), np.uint64(0))
+        key = np.zeros(n, np.uint64)
+        filled = d.lens > 0
+        starts = (np.cumsum(np.maximum(d.lens, 0)) - np.maximum(d.lens, 0))[filled]
+        if len(bits):
+            key[filled] = np.bitwise_or.reduceat(bits, starts)
+        codes, keys = encode(key)
+        sets = [frozenset(d.names[j] for j in range(len(d.names)) if k >> j & 1) for k in keys]
+    else:
+        offsets = np.r_[0, np.cumsum(np.maximum(d.lens, 0))]
+        tuples = [tuple(sorted(set(d.flat[offsets[r]:offsets[r + 1]][good[offsets[r]:offsets[r + 1]]].tolist())))
+                  for r in range(n)]
+        codes, keys = _encode_objects(tuples, sort=False)
+        sets = [frozenset(d.names[j] for j in k) for k in keys]
+    codes = np.where(d.lens >= 0, codes, -1)
+    order = sorted(range(len(sets)), key=lambda k: set_name(sets[k]))
+    rank = np.full(len(sets) + 1, -1, np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], [sets[k] for k in order]
+
+
+def set_name(labels: Iterable[str]) -> str:
+    """Display name of a label set: ``anger+joy``; ``(none)`` for a rater who chose none."""
+    return "+".join(sorted(labels)) or "(none)"
+
+
+def label_agreement(item: Sequence, label_sets, *, n_boot: int = 0, seed=0, ci: float = 0.95) -> dict:
+    """Every label coefficient from one pass, on the same items and with the same resamples.
+
+    The nominal value of a rating is its label set (an empty set, "chose none", is a value);
+    ``label_sets`` as in :func:`alpha_per_class`.  Returns ``alpha`` (nominal), ``fleiss``,
+    ``gwet`` (AC1), ``percent``, for multi-label data ``masi`` and ``jaccard`` (alpha with set
+    distances), and ``per_class`` ({label: binary alpha}).  Blocks shared by several
+    coefficients are multiplied once per chunk of resamples.
+    """
+    d = _labels(item, label_sets)
+    codes, sets = label_set_codes(d)
+    multi = any(len(s) > 1 for s in sets)
+    names = {"alpha": "alpha (nominal)", **_CC_NAMES,
+             **({"masi": "alpha (masi_distance)", "jaccard": "alpha (jaccard_distance)"} if multi else {})}
+    if d.n_items == 0:
+        why = "no categorical ratings" if not d.ok.any() else NO_PAIRS
+        out = {k: Estimate(n, math.nan, reason=why, ci=ci) for k, n in names.items()}
+        out["per_class"] = _per_class_estimates(d, d.flat, d.names, None, None, n_boot, ci)
+        return out
+    c, cats = _compact(codes[d.mask], sets)
+    counts = _block(d.code[d.mask], c, d.n_items, len(cats))
+    stats = {"alpha": _alpha_counts_stat(counts), "cc": _category_stat(counts, np.eye(len(cats)))}
+    if multi:
+        stats["masi"] = _alpha_counts_stat(counts, _set_distances(masi_distance, cats))
+        stats["jaccard"] = _alpha_counts_stat(counts, _set_distances(jaccard_distance, cats))
+    if d.names:
+        stats["per_class"] = _per_class_stat(d, d.flat, len(d.names), dense=n_boot > 0)
+    samples = dict(zip(stats, _boot_together(list(stats.values()), n_boot, seed))) if n_boot > 0 else {}
+    n_ratings = int(d.mask.sum())
+    out = {k: _estimate(names[k], stats[k], n_ratings, n_boot, seed, ci, undefined_reason=_alpha_undefined,
+                        samples=samples.get(k)) for k in ("alpha", "masi", "jaccard") if k in stats}
+    out.update(_category_estimates(stats["cc"], _CC_NAMES, n_ratings, samples.get("cc"), n_boot, ci))
+    out["per_class"] = _per_class_estimates(d, d.flat, d.names, stats.get("per_class"), samples.get("per_class"),
+                                            n_boot, ci)
+    return {k: out[k] for k in [*names, "per_class"]}
+
+
 # --------------------------------------------------------------------------------------------
 # Fleiss' kappa, Gwet's AC1/AC2, percent agreement (Gwet 2014 formulas, missing ratings allowed)
+
+_CC_NAMES = {"fleiss": "Fleiss' kappa", "gwet": "Gwet's AC1", "percent": "percent agreement"}
+
 
 def agreement_weights(kind: str | np.ndarray | None, cats: Sequence) -> np.ndarray:
     """Agreement weights (1 on the diagonal): identity, linear, quadratic or a given matrix."""
@@ -393,89 +807,94 @@ def agreement_weights(kind: str | np.ndarray | None, cats: Sequence) -> np.ndarr
     return w
 
 
-def _category_stat(item, value, categories, weights) -> tuple[_Stat | None, int, np.ndarray, list]:
-    item, value = _clean(item, value, numeric=False)
-    if len(value) == 0:
-        return None, 0, np.eye(0), []
-    c, cats = _encode(value, categories)
-    u, _ = _factorize(item)
-    n_items, q = int(u.max()) + 1, len(cats)
-    wmat = agreement_weights(weights, cats)
-    r = sparse.coo_matrix((np.ones(len(u)), (u, c)), shape=(n_items, q)).tocsr()
-    r.sum_duplicates()
-    ru = np.asarray(r.sum(axis=1)).ravel()
-    # sum_k r_uk (r*_uk - 1) with r*_uk = sum_l w_kl r_ul (= r_uk for identity weights)
-    star = r if weights is None or np.array_equal(wmat, np.eye(q)) else sparse.csr_matrix(r @ wmat.T)
+def _category_stat(r, wmat: np.ndarray) -> _Stat:
+    """Fleiss' kappa, Gwet's AC (weights ``wmat``) and percent agreement from (item x category) counts;
+    items rated once (``include_single``) enter the prevalences only."""
+    n_items, q = r.shape
+    ru = _row_sums(r)
     two = ru >= 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        pa_u = np.where(two, (np.asarray(r.multiply(star).sum(axis=1)).ravel() - ru) / (ru * (ru - 1)), 0.0)
-    blocks = {"pa": pa_u[:, None], "two": two[:, None].astype(float), "one": np.ones((n_items, 1)),
-              "pi": sparse.diags(1 / ru) @ r}
-    return _Stat(blocks, lambda s: s, n_items), len(value), wmat, cats
-
-
-def category_coefficients(item, value, *, weights=None, categories=None, n_boot=0, seed=0,
-                          ci=0.95) -> dict[str, Estimate]:
-    """Fleiss' kappa, Gwet's AC1/AC2 and percent agreement from one pass and one bootstrap.
-
-    Formulas of Gwet (2014) for a varying number of raters per item: percent agreement over
-    items with >= 2 ratings, category prevalences over all rated items.  ``weights`` (linear,
-    quadratic or a matrix) turn AC1 into AC2 and weight the percent agreement; Fleiss' kappa
-    is always unweighted.
-    """
-    names = {"fleiss": "Fleiss' kappa", "percent": "percent agreement",
-             "gwet": "Gwet's AC1" if weights is None else
-             f"Gwet's AC2 ({weights if isinstance(weights, str) else 'custom'})"}
-    base, n_ratings, wmat, cats = _category_stat(item, value, categories, weights)
-    if base is None or base.blocks["two"].sum() == 0:
-        why = "no ratings" if base is None else "no item has two or more ratings"
-        return {k: Estimate(n, math.nan, n_ratings=n_ratings, ci=ci, reason=why) for k, n in names.items()}
-    weighted = not np.array_equal(wmat, np.eye(len(cats)))
-    if weighted:  # Fleiss uses identity weights: keep both percent agreements
-        pa_w = base.blocks["pa"]
-        base = _category_stat(item, value, categories, None)[0]
-        base.blocks["pa_w"] = pa_w
-    q = len(cats)
+        pair_norm = np.where(two, 1 / (ru * (ru - 1)), 0.0)
+        pa_u = (_row_sums(r, 2) - ru) * pair_norm
+        pa_w = pa_u if np.array_equal(wmat, np.eye(q)) else (_quad(r, wmat) - ru) * pair_norm
+    pi = r.scaled_rows(1 / ru) if isinstance(r, _Sparse) else r / ru[:, None]
 
     def finish(t):
-        two = t["two"][:, 0]
-        pa = t["pa"][:, 0] / two
-        pa_w = t["pa_w"][:, 0] / two if weighted else pa
-        pi = t["pi"] / t["one"]
-        pe_f = (pi ** 2).sum(axis=1)
-        pe_g = wmat.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1 else np.full(len(pa), np.nan)
-        return {"value": np.stack([(pa - pe_f) / (1 - pe_f), (pa_w - pe_g) / (1 - pe_g), pa_w], axis=1),
-                "pa": pa, "pa_weighted": pa_w, "pe_fleiss": pe_f, "pe_gwet": pe_g}
+        pa, paw, n2, n1 = (t["f"][:, k] for k in range(4))
+        pa, paw = pa / n2, paw / n2
+        p = t["pi"] / n1[:, None]
+        pe_f = (p ** 2).sum(axis=1)
+        pe_g = wmat.sum() / (q * (q - 1)) * (p * (1 - p)).sum(axis=1) if q > 1 else np.full(len(pa), np.nan)
+        return {"value": np.stack([(pa - pe_f) / (1 - pe_f), (paw - pe_g) / (1 - pe_g), paw], axis=1),
+                "pa": pa, "pa_weighted": paw, "pe_fleiss": pe_f, "pe_gwet": pe_g}
 
-    stat = _Stat(base.blocks, finish, base.n_items)
+    return _Stat({"f": np.stack([pa_u, pa_w, two.astype(float), np.ones(n_items)], axis=1), "pi": pi}, finish,
+                 n_items, cells=q)
+
+
+def _category_estimates(stat: _Stat, names: dict, n_ratings: int, samples, n_boot, ci) -> dict[str, Estimate]:
     pt = stat.point()
-    if n_boot > 0:
-        lo, hi, nv = _ci(stat.boot(n_boot, seed), ci)
+    if samples is not None:
+        lo, hi, nv = _ci(samples, ci)
     out = {}
-    n_items = int(base.blocks["two"].sum())
     for j, (key, details) in enumerate((("fleiss", {"pa": pt["pa"], "pe": pt["pe_fleiss"]}),
                                         ("gwet", {"pa": pt["pa_weighted"], "pe": pt["pe_gwet"]}),
                                         ("percent", {}))):
         v = float(pt["value"][j])
-        est = Estimate(names[key], v if np.isfinite(v) else math.nan, n_items=n_items, n_ratings=n_ratings,
+        est = Estimate(names[key], v if np.isfinite(v) else math.nan, n_items=stat.n_items, n_ratings=n_ratings,
                        details={k: float(x) for k, x in details.items()}, ci=ci)
         if not np.isfinite(v):
             est.reason = "chance agreement is 1 (a single category is used)"
-        elif n_boot > 0:
+        elif samples is not None:
             est.low, est.high, est.n_boot, est.n_boot_valid = float(lo[j]), float(hi[j]), n_boot, int(nv[j])
         out[key] = est
     return out
 
 
-def fleiss_kappa(item, value, *, categories=None, n_boot=0, seed=0, ci=0.95) -> Estimate:
+def category_coefficients(item, value, *, weights=None, categories=None, include_single: bool = False,
+                          n_boot=0, seed=0, ci=0.95) -> dict[str, Estimate]:
+    """Fleiss' kappa, Gwet's AC1/AC2 and percent agreement from one pass and one bootstrap.
+
+    Gwet (2014) formulas for a varying number of raters per item, on the items with two or more
+    ratings (the items alpha uses).  ``include_single=True`` also lets items rated once enter
+    the category prevalences, Gwet's own convention (irrCAC).  ``weights`` (linear, quadratic or
+    a matrix) turn AC1 into AC2 and weight the percent agreement; Fleiss' kappa is unweighted.
+    """
+    names = {**_CC_NAMES, "gwet": "Gwet's AC1" if weights is None else
+             f"Gwet's AC2 ({weights if isinstance(weights, str) else 'custom'})"}
+    if len(item) != len(value):
+        raise ValueError(f"item and value lengths differ: {len(item)} != {len(value)}")
+    u, _ = encode(item, sort=False, uniques=False)
+    c, cats = encode(value)
+    if categories is not None:
+        c, cats = _apply_categories(c, cats, categories)
+    ok = (u >= 0) & (c >= 0)
+    mask, uu, n_pair = _pairable(u, ok)
+    if n_pair == 0:
+        why = "no ratings" if not ok.any() else NO_PAIRS
+        return {k: Estimate(n, math.nan, ci=ci, reason=why) for k, n in names.items()}
+    if include_single:
+        mask = ok
+        uu, _ = encode(u[ok])
+    c = c[mask]
+    if categories is None:
+        c, cats = _compact(c, cats)
+    stat = _category_stat(_block(uu, c, int(uu.max()) + 1, len(cats)), agreement_weights(weights, cats))
+    samples = stat.boot(n_boot, seed) if n_boot > 0 else None
+    return _category_estimates(stat, names, int(mask.sum()), samples, n_boot, ci)
+
+
+def fleiss_kappa(item, value, *, categories=None, include_single=False, n_boot=0, seed=0, ci=0.95) -> Estimate:
     """Fleiss' kappa generalised to a varying number of raters per item (Gwet 2014, ch. 2)."""
-    return category_coefficients(item, value, categories=categories, n_boot=n_boot, seed=seed, ci=ci)["fleiss"]
+    return category_coefficients(item, value, categories=categories, include_single=include_single,
+                                 n_boot=n_boot, seed=seed, ci=ci)["fleiss"]
 
 
-def gwet_ac(item, value, *, weights=None, categories=None, n_boot=0, seed=0, ci=0.95) -> Estimate:
+def gwet_ac(item, value, *, weights=None, categories=None, include_single=False, n_boot=0, seed=0,
+            ci=0.95) -> Estimate:
     """Gwet's AC1 (``weights=None``) or AC2 (linear / quadratic / matrix weights)."""
-    return category_coefficients(item, value, weights=weights, categories=categories, n_boot=n_boot, seed=seed,
-                                 ci=ci)["gwet"]
+    return category_coefficients(item, value, weights=weights, categories=categories,
+                                 include_single=include_single, n_boot=n_boot, seed=seed, ci=ci)["gwet"]
 
 
 def percent_agreement(item, value, *, weights=None, categories=None, n_boot=0, seed=0, ci=0.95) -> Estimate:
@@ -486,50 +905,6 @@ def percent_agreement(item, value, *, weights=None, categories=None, n_boot=0, s
 
 # --------------------------------------------------------------------------------------------
 # Cohen's kappa (pairs of named raters)
-
-def _pair_values(item, rater, value, a, b):
-    """Paired values of raters ``a`` and ``b`` on their common items (a rater's first rating of
-    an item counts, as in :func:`pairwise_cohen`)."""
-    ia: dict = {}
-    ib: dict = {}
-    for i, r, v in zip(item, rater, value):
-        if v is not None and r in (a, b):
-            (ia if r == a else ib).setdefault(i, v)
-    common = [i for i in ia if i in ib]
-    return [ia[i] for i in common], [ib[i] for i in common]
-
-
-def cohen_kappa_table(x: Sequence, y: Sequence, *, weights: str | None = None, categories=None,
-                      n_boot=0, seed=0, ci=0.95, name: str | None = None) -> Estimate:
-    """Cohen's kappa between two paired rating vectors (unweighted, linear or quadratic)."""
-    name = name or ("Cohen's kappa" + (f" ({weights})" if weights else ""))
-    if len(x) != len(y):
-        raise ValueError(f"paired ratings differ in length: {len(x)} != {len(y)}")
-    if len(x) == 0:
-        return Estimate(name, math.nan, reason="the two raters share no item", ci=ci)
-    codes, cats = _encode(list(x) + list(y), categories)
-    q, n = len(cats), len(x)
-    disagree = 1 - agreement_weights(weights, cats) if q > 1 else np.zeros((1, 1))
-    cell = codes[:n] * q + codes[n:]
-    table = sparse.csr_matrix((np.ones(n), (np.arange(n), cell)), shape=(n, q * q))
-
-    def finish(s):
-        t = s["t"].reshape(-1, q, q)
-        tot = t.sum(axis=(1, 2))[:, None, None]
-        p = t / tot
-        e = p.sum(axis=2)[:, :, None] * p.sum(axis=1)[:, None, :]
-        d_o, d_e = (p * disagree).sum(axis=(1, 2)), (e * disagree).sum(axis=(1, 2))
-        return {"value": 1 - d_o / d_e, "observed_disagreement": d_o, "expected_disagreement": d_e}
-
-    return _estimate(name, _Stat({"t": table}, finish, n), n, n_boot, seed, ci,
-                     undefined_reason=lambda pt: "no variation: both raters use a single category")
-
-
-def cohen_kappa(item, rater, value, a, b, *, weights=None, categories=None, n_boot=0, seed=0, ci=0.95) -> Estimate:
-    """Cohen's kappa between named raters ``a`` and ``b`` on the items both rated."""
-    x, y = _pair_values(item, rater, value, a, b)
-    return cohen_kappa_table(x, y, weights=weights, categories=categories, n_boot=n_boot, seed=seed, ci=ci)
-
 
 def _within_item_pairs(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices (i, j), i != j, of every ordered pair of ratings sharing an item."""
@@ -543,40 +918,111 @@ def _within_item_pairs(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[rep[keep]], order[partner[keep]]
 
 
-def pairwise_cohen(item, rater, value, *, weights=None, categories=None, min_overlap: int = 1
-                   ) -> tuple[list, np.ndarray, np.ndarray]:
-    """Cohen's kappa for every pair of named raters: (raters, kappa matrix, overlap counts).
+def _first_ratings(item, rater, value, categories):
+    """Item, rater and category codes of each named rater's first usable rating of each item."""
+    u, _ = encode(item, sort=False, uniques=False)
+    r, raters = encode(rater)
+    c, cats = encode(value)
+    if categories is not None:
+        c, cats = _apply_categories(c, cats, categories)
+    ok = np.flatnonzero((u >= 0) & (r >= 0) & (c >= 0))
+    first = ok[np.unique(u[ok] * max(len(raters), 1) + r[ok], return_index=True)[1]]
+    return u[first], r[first], c[first], raters, cats
 
-    Works from the co-rated pairs only (ratings sharing an item) plus a sparse
-    (rater*category x rater) margin product; pairs with fewer than ``min_overlap`` shared
-    items, or with undefined kappa, are NaN.  A rater's repeated rating of an item counts once.
-    """
-    item, rater, value = (np.asarray(x, dtype=object) for x in (item, rater, value))
-    keep = np.fromiter(((r is not None) and (v is not None) for r, v in zip(rater, value)), bool, len(item))
-    item, rater, value = item[keep], rater[keep], value[keep]
-    if len(item) == 0:
-        return [], np.zeros((0, 0)), np.zeros((0, 0), dtype=int)
-    u, _ = _factorize(item)
-    r, raters = _factorize(rater)
-    c, cats = _encode(value, categories)
+
+def _cohen(cx: np.ndarray, cy: np.ndarray, cats: list, weights, n_boot, seed, ci, name) -> Estimate:
+    ok = (cx >= 0) & (cy >= 0)
+    cx, cy, n = cx[ok], cy[ok], int(ok.sum())
+    if n == 0:
+        return Estimate(name, math.nan, reason="the two raters share no item", ci=ci)
+    q = len(cats)
+    disagree = 1 - agreement_weights(weights, cats) if q > 1 else np.zeros((1, 1))
+
+    def finish(s):
+        t = s["t"].reshape(-1, q, q)
+        p = t / t.sum(axis=(1, 2))[:, None, None]
+        e = p.sum(axis=2)[:, :, None] * p.sum(axis=1)[:, None, :]
+        d_o, d_e = (p * disagree).sum(axis=(1, 2)), (e * disagree).sum(axis=(1, 2))
+        return {"value": 1 - d_o / d_e, "observed_disagreement": d_o, "expected_disagreement": d_e}
+
+    stat = _Stat({"t": _block(np.arange(n), cx * q + cy, n, q * q)}, finish, n, cells=3 * q * q)
+    return _estimate(name, stat, n, n_boot, seed, ci,
+                     undefined_reason=lambda pt: "no variation: both raters use a single category")
+
+
+def cohen_kappa_table(x: Sequence, y: Sequence, *, weights: str | None = None, categories=None,
+                      n_boot=0, seed=0, ci=0.95, name: str | None = None) -> Estimate:
+    """Cohen's kappa between two paired rating vectors (unweighted, linear or quadratic);
+    a pair with a missing value is left out."""
+    name = name or ("Cohen's kappa" + (f" ({weights})" if weights else ""))
+    if len(x) != len(y):
+        raise ValueError(f"paired ratings differ in length: {len(x)} != {len(y)}")
+    codes, cats = encode(list(x) + list(y))
+    if categories is not None:
+        codes, cats = _apply_categories(codes, cats, categories)
+    return _cohen(codes[:len(x)], codes[len(x):], cats, weights, n_boot, seed, ci, name)
+
+
+def cohen_kappa(item, rater, value, a, b, *, weights=None, categories=None, n_boot=0, seed=0, ci=0.95) -> Estimate:
+    """Cohen's kappa between named raters ``a`` and ``b`` on the items both rated (first rating of each)."""
+    u, r, c, raters, cats = _first_ratings(item, rater, value, categories)
+    ia, ib = (raters.index(x) if x in raters else -2 for x in (a, b))
+    xa = np.full(int(u.max()) + 1 if len(u) else 0, -1)
+    xb = xa.copy()
+    xa[u[r == ia]], xb[u[r == ib]] = c[r == ia], c[r == ib]
+    return _cohen(xa, xb, cats, weights, n_boot, seed, ci, "Cohen's kappa" + (f" ({weights})" if weights else ""))
+
+
+@dataclass
+class Pairwise:
+    """Cohen's kappa of every pair of named raters, and their mean (Light's kappa)."""
+
+    raters: list
+    kappa: np.ndarray       # raters x raters, NaN where undefined or overlap < min_overlap
+    overlap: np.ndarray     # shared items per pair
+    mean: Estimate          # Light's kappa: mean over the pairs with a defined kappa
+
+
+def pairwise_cohen(item, rater, value, *, weights=None, categories=None, min_overlap: int = 1) -> Pairwise:
+    """Cohen's kappa for every pair of named raters from the co-rated pairs only.
+
+    Pairs sharing fewer than ``min_overlap`` items, or with undefined kappa, are NaN.  A rater's
+    repeated rating of an item counts once (the first).  ``mean`` (Light's kappa) counts the
+    items and ratings of the pairs it averages."""
+    u, r, c, raters, cats = _first_ratings(item, rater, value, categories)
     nr, q = len(raters), len(cats)
-    first = np.unique(u * nr + r, return_index=True)[1]  # one rating per (item, rater)
-    u, r, c = u[first], r[first], c[first]
+    name = "mean pairwise Cohen's kappa"
+    if nr == 0:
+        return Pairwise([], np.zeros((0, 0)), np.zeros((0, 0), int),
+                        Estimate(name, math.nan, reason="no named raters (anonymous votes only)"))
     disagree = 1 - agreement_weights(weights, cats) if q > 1 else np.zeros((1, 1))
     i, j = _within_item_pairs(u)
-    overlap = np.bincount(r[i] * nr + r[j], minlength=nr * nr).reshape(nr, nr)
-    observed = np.bincount(r[i] * nr + r[j], disagree[c[i], c[j]], nr * nr).reshape(nr, nr)
-    n_items = int(u.max()) + 1
-    x = sparse.csr_matrix((np.ones(len(u)), (u, r * q + c)), shape=(n_items, nr * q))
-    y = sparse.csr_matrix((np.ones(len(u)), (u, r)), shape=(n_items, nr))
-    marg = np.asarray((x.T @ y).todense()).reshape(nr, q, nr)  # marg[a, c, b]: a said c on items b rated
-    mt = marg.transpose(0, 2, 1)                            # mt[a, b, c]
-    expected = ((mt @ disagree) * mt.transpose(1, 0, 2)).sum(axis=2)
+    key = r[i] * nr + r[j]
+    overlap = np.bincount(key, minlength=nr * nr)
+    observed = np.bincount(key, disagree[c[i], c[j]], nr * nr)
+    pairs, pid = np.unique(key, return_inverse=True)           # active (a, b) pairs
+    said = np.bincount(pid * q + c[i], minlength=len(pairs) * q).reshape(-1, q).astype(float)
+    back = np.searchsorted(pairs, (pairs % nr) * nr + pairs // nr)   # the (b, a) row of each (a, b)
+    expected = np.zeros(nr * nr)
+    expected[pairs] = ((said @ disagree) * said[back]).sum(axis=1)
+    ov = overlap.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        kappa = 1 - (observed / overlap) / (expected / overlap.astype(float) ** 2)
-    kappa[(overlap < max(min_overlap, 1)) | ~np.isfinite(kappa)] = np.nan
+        kappa = 1 - (observed / ov) / (expected / ov ** 2)
+    bad = (overlap < max(min_overlap, 1)) | ~np.isfinite(kappa)
+    kappa[bad] = np.nan
+    kappa, overlap = kappa.reshape(nr, nr), overlap.reshape(nr, nr)
     np.fill_diagonal(kappa, np.nan)
-    return list(raters), kappa, overlap
+    upper = kappa[np.triu_indices(nr, 1)]
+    counted = np.isfinite(upper)
+    if not counted.any():
+        mean = Estimate(name, math.nan, reason=f"no pair of named raters shares {max(min_overlap, 1)}+ items "
+                                               "with a defined kappa")
+    else:
+        sel = np.isfinite(kappa.ravel()[key])
+        mean = Estimate(name, float(upper[counted].mean()), n_items=len(np.unique(u[i[sel]])),
+                        n_ratings=len(np.unique(i[sel])),
+                        details={"pairs": int(counted.sum()), "ci": "not computed (summary of the rater matrix)"})
+    return Pairwise(list(raters), kappa, overlap, mean)
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,7 +1030,7 @@ def pairwise_cohen(item, rater, value, *, weights=None, categories=None, min_ove
 
 def lin_ccc(x: Sequence[float], y: Sequence[float], *, n_boot=0, seed=0, ci=0.95, name="Lin's CCC") -> Estimate:
     """Lin's concordance correlation coefficient of paired values (population moments)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
+    x, y = numbers(x), numbers(y)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if len(x) < 2:
@@ -608,23 +1054,23 @@ def icc(item, rater, value, *, n_boot=0, seed=0, ci=0.95) -> dict[str, Estimate]
     of raters (k0 correction).  The two-way forms need a complete design, so they use the
     largest block of items rated by the same set of named raters (reported in ``details``).
     """
-    item, rater = np.asarray(item, dtype=object), np.asarray(rater, dtype=object)
-    value = np.asarray(value, dtype=float)
-    ok = np.isfinite(value)
-    item, rater, value = item[ok], rater[ok], value[ok]
-    out = {f: _icc_oneway(f, item, value, n_boot, seed, ci) for f in ("ICC1", "ICC1k")}
-    out.update(_icc_twoway(item, rater, value, n_boot, seed, ci))
+    u, _ = encode(item, sort=False, uniques=False)
+    r, raters = encode(rater)
+    x = numbers(value)
+    ok = (u >= 0) & np.isfinite(x)
+    out = {f: _icc_oneway(f, u, ok, x, n_boot, seed, ci) for f in ("ICC1", "ICC1k")}
+    out.update(_icc_twoway(u[ok], r[ok], raters, x[ok], n_boot, seed, ci))
     return out
 
 
-def _icc_oneway(form, item, value, n_boot, seed, ci) -> Estimate:
-    mask, u, k = _pairable(_factorize(item)[0])
-    if len(u) == 0:
-        return Estimate(form, math.nan, n_ratings=len(value), reason="no item has two or more ratings", ci=ci)
+def _icc_oneway(form, u, ok, value, n_boot, seed, ci) -> Estimate:
+    mask, uu, n_items = _pairable(u, ok)
+    if n_items == 0:
+        return Estimate(form, math.nan, reason=NO_PAIRS, ci=ci)
     x = value[mask]
-    n_items = int(u.max()) + 1
-    s = np.bincount(u, x, n_items)
-    ss = np.bincount(u, x * x, n_items)
+    k = np.bincount(uu).astype(float)
+    s = np.bincount(uu, x, n_items)
+    ss = np.bincount(uu, x * x, n_items)
     feats = np.stack([np.ones(n_items), k, k * k, s, ss, s * s / k], axis=1)
     average = form == "ICC1k"
 
@@ -641,49 +1087,47 @@ def _icc_oneway(form, item, value, n_boot, seed, ci) -> Estimate:
                      undefined_reason=lambda pt: "no variation between or within items")
 
 
-def _complete_block(item, rater, value):
-    """Items x raters matrix of the most common rater set (>= 2 raters) among items."""
-    named = np.fromiter((r is not None for r in rater), bool, len(rater))
+def _complete_block(u, r, x):
+    """Items x raters matrix of the most common set of >= 2 named raters among items, and their codes."""
+    named = r >= 0
     by_item: dict = {}
-    for i, r, v in zip(item[named], rater[named], value[named]):
-        by_item.setdefault(i, {})[r] = v
+    for i, rr, v in zip(u[named].tolist(), r[named].tolist(), x[named].tolist()):
+        by_item.setdefault(i, {}).setdefault(rr, v)
     groups: dict = {}
     for i, d in by_item.items():
         if len(d) >= 2:
-            groups.setdefault(tuple(sorted(d, key=str)), []).append(i)
+            groups.setdefault(tuple(sorted(d)), []).append(i)
     if not groups:
         return None, None
     raters, items = max(groups.items(), key=lambda kv: (len(kv[1]) * (len(kv[0]) - 1), len(kv[0])))
-    return np.array([[by_item[i][r] for r in raters] for i in items]), list(raters)
+    return np.array([[by_item[i][rr] for rr in raters] for i in items]), list(raters)
 
 
-def _icc_twoway(item, rater, value, n_boot, seed, ci) -> dict[str, Estimate]:
+def _icc_twoway(u, r, names, value, n_boot, seed, ci) -> dict[str, Estimate]:
     forms = ("ICC2", "ICC3", "ICC2k", "ICC3k")
-    x, raters = _complete_block(item, rater, value)
+    x, raters = _complete_block(u, r, value)
     if x is None or len(x) < 2:
-        why = ("no two items share the same two or more named raters (two-way ICC needs a complete block)")
-        return {f: Estimate(f, math.nan, n_ratings=len(value), reason=why, ci=ci) for f in forms}
+        why = "no two items share the same two or more named raters (two-way ICC needs a complete block)"
+        return {f: Estimate(f, math.nan, reason=why, ci=ci) for f in forms}
     n, k = x.shape
-    feats = {"x": x, "xx": (x * x).sum(axis=1)[:, None], "r2": (x.sum(axis=1) ** 2)[:, None],
-             "one": np.ones((n, 1))}
+    feats = np.concatenate([x, (x * x).sum(axis=1)[:, None], (x.sum(axis=1) ** 2)[:, None], np.ones((n, 1))], axis=1)
     out = {}
     for f in forms:
         def finish(t, f=f):
-            nn = t["one"][:, 0]
-            cols = t["x"]
+            cols, xx, r2, nn = t["f"][:, :k], t["f"][:, k], t["f"][:, k + 1], t["f"][:, k + 2]
             g = cols.sum(axis=1)
             c = g * g / (nn * k)
-            ssr = t["r2"][:, 0] / k - c
+            ssr = r2 / k - c
             ssc = (cols ** 2).sum(axis=1) / nn - c
-            sse = t["xx"][:, 0] - c - ssr - ssc
+            sse = xx - c - ssr - ssc
             msr, msc, mse = ssr / (nn - 1), ssc / (k - 1), sse / ((nn - 1) * (k - 1))
             v = {"ICC2": (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / nn),
                  "ICC3": (msr - mse) / (msr + (k - 1) * mse),
                  "ICC2k": (msr - mse) / (msr + (msc - mse) / nn),
                  "ICC3k": (msr - mse) / msr}[f]
             return {"value": v, "MSR": msr, "MSC": msc, "MSE": mse}
-        est = _estimate(f, _Stat(feats, finish, n), n * k, n_boot, seed, ci,
+        est = _estimate(f, _Stat({"f": feats}, finish, n), n * k, n_boot, seed, ci,
                         undefined_reason=lambda pt: "no variation between items")
-        est.details["raters"] = [str(r) for r in raters]
+        est.details["raters"] = [str(names[i]) for i in raters]
         out[f] = est
     return out

@@ -157,7 +157,7 @@ def headline(table: RatingTable, field: str, level: str, n_boot: int, seed: int,
 
 def light_kappa(pairwise: tuple) -> ag.Estimate:
     """Mean of a :func:`pairwise_cohen` matrix over rater pairs sharing >= MIN_OVERLAP items (no CI)."""
-    raters, kappa, overlap = pairwise
+    raters, kappa = pairwise.raters, pairwise.kappa
     upper = kappa[np.triu_indices(len(raters), 1)] if raters else np.zeros(0)
     ok = upper[np.isfinite(upper)]
     if len(ok) == 0:
@@ -173,14 +173,14 @@ def per_rater(table: RatingTable) -> list[dict]:
     named = np.fromiter((r is not None for r in table.rater), bool, len(table))
     if not named.any():
         return []
-    u, _ = ag._factorize(table.item)
+    u, _ = ag.encode(table.item)
     i, j = ag._within_item_pairs(u)
     other = table.rater[i] != table.rater[j]  # a rater's own ratings of an item in other conditions are not "others"
     i, j = i[named[i] & other], j[named[i] & other]
     lab = table.label_value
     has_lab = np.fromiter((x is not None for x in lab), bool, len(lab))
     rows = []
-    r_codes, raters = ag._factorize(table.rater[named])
+    r_codes, raters = ag.encode(table.rater[named])
     idx_named = np.flatnonzero(named)
     pair_rater = np.full(len(table), -1)
     pair_rater[idx_named] = r_codes
@@ -247,7 +247,7 @@ def _consensus(table: RatingTable) -> tuple[dict, dict]:
     for dname in DIMENSIONS:
         x = table.dims[dname]
         ok = human & np.isfinite(x)
-        u, items = ag._factorize(table.item[ok]) if ok.any() else (np.zeros(0, int), [])
+        u, items = ag.encode(table.item[ok]) if ok.any() else (np.zeros(0, int), [])
         if len(items):
             means[dname] = dict(zip(items, np.bincount(u, x[ok]) / np.bincount(u)))
     return label, means
@@ -315,7 +315,7 @@ def analyse(table: RatingTable, *, field: str = "label", level: str | None = Non
     if has_labels:
         per_class = ag.alpha_per_class(sel.item, sel.labels, n_boot=n_boot, seed=seed, ci=ci)
         summary["per_class"] = [{"label": k, **v.to_dict()} for k, v in per_class.items()]
-        raters_, kappa, overlap = pairwise
+        raters_, kappa, overlap = pairwise.raters, pairwise.kappa, pairwise.overlap
         summary["rater_matrix"] = {"raters": [str(r) for r in raters_], "min_overlap": MIN_OVERLAP,
                                    "kappa": [[None if not np.isfinite(v) else round(float(v), 4) for v in row]
                                              for row in kappa],

@@ -23,15 +23,34 @@ def long_rows(rows):
 
 
 def test_gwet_worked_example():
+    """irrCAC's published values use subject 12 (one rating) in the prevalences: include_single=True."""
     item, _, value = long_rows(CAC)
-    ac1 = ag.gwet_ac(item, value)
+    ac1 = ag.gwet_ac(item, value, include_single=True)
     assert ac1.value == pytest.approx(0.77544, abs=5e-6)
     assert ac1.details["pa"] == pytest.approx(0.8181818, abs=1e-7)
     assert ac1.details["pe"] == pytest.approx(0.1903212, abs=1e-7)
-    fk = ag.fleiss_kappa(item, value)
+    fk = ag.fleiss_kappa(item, value, include_single=True)
     assert fk.value == pytest.approx(0.76117, abs=5e-6) and fk.details["pe"] == pytest.approx(0.2387153, abs=1e-7)
+    assert fk.n_items == 12 and fk.n_ratings == 41
     assert ag.percent_agreement(item, value).value == pytest.approx(0.8181818, abs=1e-7)
     assert ag.krippendorff_alpha(item, value).value == pytest.approx(0.74342, abs=5e-6)
+
+
+def test_default_uses_the_items_alpha_uses():
+    """By default every coefficient uses the items with two or more ratings: adding items rated
+    once changes neither Fleiss' kappa nor AC1 (the same formulas on the 11 pairable subjects)."""
+    item, _, value = long_rows(CAC)
+    pairable = [row for row in CAC if sum(not math.isnan(v) for v in row) >= 2]
+    i2, _, v2 = long_rows(pairable)
+    for fn in (ag.fleiss_kappa, ag.gwet_ac):
+        ours = fn(item, value)
+        assert ours.value == pytest.approx(fn(i2, v2, include_single=True).value, abs=1e-12)
+        assert ours.n_items == 11 and ours.n_ratings == 40
+        more = fn(item + [100, 101, 102], value + [1, 5, 5])          # three items rated once
+        assert more.value == pytest.approx(ours.value, abs=1e-12) and more.n_items == 11
+    w = np.eye(5).tolist()
+    assert ag.gwet_ac(item, value).value == pytest.approx(gwet_ac2_by_hand(pairable, w), abs=1e-12)
+    assert ag.krippendorff_alpha(item, value).n_items == 11
 
 
 def gwet_ac2_by_hand(rows, w):
@@ -57,7 +76,10 @@ def test_gwet_ac2_by_hand(kind):
     x = np.arange(1, 6, dtype=float)
     d = np.abs(x[:, None] - x[None, :]) / 4
     w = (1 - d if kind == "linear" else 1 - d ** 2).tolist()
-    assert ag.gwet_ac(item, value, weights=kind).value == pytest.approx(gwet_ac2_by_hand(CAC, w), abs=1e-12)
+    assert ag.gwet_ac(item, value, weights=kind, include_single=True).value == pytest.approx(
+        gwet_ac2_by_hand(CAC, w), abs=1e-12)
+    pairable = [row for row in CAC if sum(not math.isnan(v) for v in row) >= 2]
+    assert ag.gwet_ac(item, value, weights=kind).value == pytest.approx(gwet_ac2_by_hand(pairable, w), abs=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -101,7 +123,8 @@ def test_pairwise_cohen_matches_single_pairs_and_nltk():
     data = np.where(rng.random((items, raters)) < 0.7, truth[:, None], rng.integers(0, 3, (items, raters)))
     item = np.repeat(np.arange(items), raters)
     rater = np.tile([f"r{r}" for r in range(raters)], items)
-    names, kappa, overlap = ag.pairwise_cohen(item, rater, data.ravel())
+    pw = ag.pairwise_cohen(item, rater, data.ravel())
+    names, kappa, overlap = pw.raters, pw.kappa, pw.overlap
     assert names == [f"r{r}" for r in range(raters)] and (overlap[~np.eye(raters, dtype=bool)] == items).all()
     for a in range(raters):
         for b in range(raters):
@@ -110,14 +133,19 @@ def test_pairwise_cohen_matches_single_pairs_and_nltk():
                 assert kappa[a, b] == pytest.approx(single.value, abs=1e-12)
     task = AnnotationTask(data=[(rater[k], str(item[k]), int(data.ravel()[k])) for k in range(len(item))])
     assert np.nanmean(kappa) == pytest.approx(task.kappa(), abs=1e-10)
+    assert pw.mean.value == pytest.approx(task.kappa(), abs=1e-10)
+    assert pw.mean.n_items == items and pw.mean.n_ratings == items * raters and pw.mean.details["pairs"] == 6
 
 
 def test_pairwise_cohen_missing_and_min_overlap():
     item = [1, 1, 2, 2, 3, 3, 4, 5]
     rater = ["a", "b", "a", "b", "a", "b", "c", "c"]
     value = ["x", "x", "y", "y", "x", "y", "x", "y"]
-    names, kappa, overlap = ag.pairwise_cohen(item, rater, value, min_overlap=2)
+    pw = ag.pairwise_cohen(item, rater, value, min_overlap=2)
+    names, kappa, overlap = pw.raters, pw.kappa, pw.overlap
     assert names == ["a", "b", "c"] and overlap[0, 1] == 3 and overlap[0, 2] == 0
+    # the mean counts the items and ratings of the pairs it averages (a-b on items 1-3), not c's
+    assert pw.mean.n_items == 3 and pw.mean.n_ratings == 6
     assert kappa[0, 1] == pytest.approx(cohens_kappa(np.array([[1, 1], [0, 1]]), return_results=False))
     assert np.isnan(kappa[0, 2]) and np.isnan(kappa[2, 2])
 
@@ -148,7 +176,7 @@ def test_degenerate_kappas():
     assert math.isnan(c.value) and "share no item" in c.reason
     same = ag.cohen_kappa_table(["x", "x"], ["x", "x"])
     assert math.isnan(same.value) and "single category" in same.reason
-    assert ag.pairwise_cohen([1], [None], ["x"])[0] == []
+    assert ag.pairwise_cohen([1], [None], ["x"]).raters == []
 
 
 def test_unknown_category_is_a_clear_error():
@@ -165,6 +193,7 @@ def test_pair_kappa_and_matrix_agree_on_repeated_ratings():
     rater = ["a", "b", "a", "a", "b", "a", "b", "a", "b"]
     value = ["x", "x", "y", "y", "y", "x", "y", "y", "y"]
     single = cohen_kappa(item, rater, value, "a", "b").value
-    raters, kappa, _ = pairwise_cohen(item, rater, value)
+    pw = pairwise_cohen(item, rater, value)
+    raters, kappa = pw.raters, pw.kappa
     ia, ib = raters.index("a"), raters.index("b")
     assert single == pytest.approx(kappa[ia, ib])
