@@ -7,6 +7,8 @@ export PIP_CACHE_DIR="${PIP_CACHE_DIR:-$HOME/.cache/pip}" PIP_DISABLE_PIP_VERSIO
 
 need_apt=()
 for tool in ffmpeg sox espeak-ng; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+# qemu-user: tests run the native feature extractor on an emulated CPU without AVX-512 (Haswell)
+[ "$(uname -m)" != x86_64 ] || command -v qemu-x86_64 >/dev/null || need_apt+=(qemu-user)
 if ((${#need_apt[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

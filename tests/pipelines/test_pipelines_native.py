@@ -22,3 +22,15 @@ def test_senko_is_the_portable_local_build_and_its_feature_extractor_runs_here()
     tag = next(line for line in wheel.splitlines() if line.startswith("Tag:"))
     assert "manylinux" not in tag, "senko is PyPI's prebuilt wheel (AVX-512 build); run .ci/setup_pipelines.sh"
     check_senko()      # the real extractor on one second of noise, in a child process
+
+
+def test_senko_feature_extractor_runs_on_an_emulated_cpu_without_avx512():
+    """QEMU's Haswell model (AVX2, no AVX-512) runs the real extractor: PyPI's wheel dies there with
+    SIGILL (checked by hand, docs/pipelines.md), the set-up's portable build must not."""
+    import subprocess
+    import sys
+
+    from emodata.pipelines.native import SENKO_FBANK
+    res = subprocess.run(["qemu-x86_64", "-cpu", "Haswell", sys.executable, "-c", SENKO_FBANK],
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-2000:]
