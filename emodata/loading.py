@@ -27,11 +27,14 @@ def load(path_or_repo_id: str | Path, corpus: str | None = None, split: str | No
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
     root = resolve(path_or_repo_id, corpus, split)
-    files = [str(f) for f in store.corpus_files(root, corpus, split)]
+    files = store.corpus_files(root, corpus, split)
     if format == "arrow":
         return store.read_table(root, corpus, split)
+    pending = any(store.has_pending(root, c) for c in ([corpus] if corpus else store.corpora(root)))
     if format == "polars":
         import polars as pl
-        return pl.read_parquet(files)
+        return pl.from_arrow(store.read_table(root, corpus, split)) if pending else pl.read_parquet(files)
     import datasets
-    return datasets.load_dataset("parquet", data_files=files, split="train")
+    if pending:                 # ratings not yet compacted: in memory (emodata compact folds them into the files)
+        return datasets.Dataset(datasets.table.InMemoryTable(store.read_table(root, corpus, split)))
+    return datasets.load_dataset("parquet", data_files=[str(f) for f in files], split="train")

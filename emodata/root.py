@@ -2,6 +2,7 @@
 
     <root>/README.md                                  dataset card (Hub-ready), :func:`write_card`
     <root>/data/<corpus>/<split>/part-NNNNN.parquet    samples (:mod:`emodata.store`)
+    <root>/pending/<corpus>/part-*.parquet             ratings written since the last compaction (emodata.store)
     <root>/reports/<name>                             skip reports, merge / self-ask / agreement reports
     <root>/derived/<table>/<corpus>/part-*.parquet     pipeline outputs and self-ask traces, keyed by ``id``
     <root>/derived/<name>.sqlite                       caches (self-ask answers)
@@ -34,6 +35,11 @@ def data_dir(root: str | Path) -> Path:
 
 def corpus_dir(root: str | Path, corpus: str) -> Path:
     return data_dir(root) / corpus
+
+
+def pending_dir(root: str | Path, corpus: str) -> Path:
+    """Patches of samples whose ratings changed since the corpus files were last written."""
+    return Path(root) / "pending" / corpus
 
 
 def reports_dir(root: str | Path) -> Path:
@@ -177,7 +183,8 @@ def export_folder(root: str | Path, dest: str | Path, corpora: list[str] | None 
     names = corpora or store.corpora(root)
     with atomic_dir(dest) as tmp:
         for corpus in names:
+            patch = store.pending(root, corpus)
             for f in store.corpus_files(root, corpus):
-                store.copy_file(f, tmp / f.relative_to(root), lambda meta: portable_provenance(meta, root))
+                store.copy_file(f, tmp / f.relative_to(root), lambda meta: portable_provenance(meta, root), patch)
         write_card(tmp)
     return dest

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -22,8 +23,8 @@ import pyarrow.parquet as pq
 from . import __version__
 from .aggregate import derive, votes
 from .convert import ConversionContext, ConversionError, Converter
-from .root import atomic_path, atomic_write_text, corpus_dir, data_dir, replace_dir, skipped_report
-from .schema import METADATA_KEY, RATING_FIELDS, SCHEMA, file_metadata, read_metadata
+from .root import atomic_path, atomic_write_text, corpus_dir, data_dir, pending_dir, replace_dir, skipped_report
+from .schema import METADATA_KEY, RATING_FIELDS, RATING_TYPE, SCHEMA, file_metadata, read_metadata
 
 BATCH_ROWS = 5000          # rows buffered per split before a row group is written
 SHARD_ROWS = 500_000       # rows per Parquet file before the next part starts
@@ -59,17 +60,28 @@ def corpus_files(root: str | Path, corpus: str | None = None, split: str | None 
 
 def read_table(root: str | Path, corpus: str | None = None, split: str | None = None,
                columns: list[str] | None = None) -> pa.Table:
-    return pa.concat_tables(pq.read_table(f, columns=columns) for f in corpus_files(root, corpus, split))
+    """Rows of a dataset (optionally one corpus / split / some columns), pending ratings applied."""
+    files = corpus_files(root, corpus, split)
+    patches = _patches(root, files)
+    return pa.concat_tables(_read(f, columns, patches[f.parent.parent.name]) for f in files)
 
 
 def connect(root: str | Path, corpus: str | None = None, split: str | None = None):
     """A DuckDB connection with views ``samples`` (one row per sample) and ``ratings`` (one row
     per rating, with the sample's id, corpus and split)."""
     import duckdb
-    files = [str(f) for f in corpus_files(root, corpus, split)]
+    files = corpus_files(root, corpus, split)
+    patches = [p for p in _patches(root, files).values() if p is not None]
     con = duckdb.connect()
     try:
-        con.read_parquet(files, union_by_name=True).create_view("samples")
+        base = con.read_parquet([str(f) for f in files], union_by_name=True)
+        if patches:                                  # pending ratings: the patched samples' columns replaced
+            con.register("pending", pa.concat_tables(patches))
+            base.create_view("stored")
+            swap = ", ".join(f"CASE WHEN p.id IS NULL THEN s.{c} ELSE p.{c} END AS {c}" for c in PATCH_COLUMNS)
+            con.execute(f"CREATE VIEW samples AS SELECT s.* REPLACE ({swap}) FROM stored s LEFT JOIN pending p USING (id)")
+        else:
+            base.create_view("samples")
         con.execute("CREATE VIEW ratings AS SELECT id, corpus, split, UNNEST(ratings, recursive := true) FROM samples")
     except BaseException:
         con.close()
@@ -114,11 +126,11 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
 
     def write_batch(table: pa.Table) -> None:
         """A columnar batch (:mod:`emodata.columnar`): each split's rows after those buffered before it."""
-        for split in pc.unique(table["split"]).to_pylist():
-            flush(split)
-            rows = table.filter(pc.equal(table["split"], split))
+        for value in pc.unique(table["split"]):     # Arrow scalars: a Python one would import pandas
+            flush(value.as_py())
+            rows = table.filter(pc.equal(table["split"], value))
             for start in range(0, rows.num_rows, BATCH_ROWS):
-                write(split, rows.slice(start, BATCH_ROWS))
+                write(value.as_py(), rows.slice(start, BATCH_ROWS))
 
     try:
         try:
@@ -151,6 +163,7 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
             w.close()
         shards.clear()
         replace_dir(tmp, corpus_dir(root, converter.name))
+        shutil.rmtree(pending_dir(root, converter.name), ignore_errors=True)   # patches of the old conversion
         created.clear()
     finally:
         for w in (w for parts in shards.values() for w in parts):
@@ -168,27 +181,7 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
             "skipped": len(ctx.skipped), "skipped_report": str(report) if ctx.skipped else None}
 
 
-# -- ratings written back by annotation tools ------------------------------------------------
-
-def _rating_key(sample_id: str, r: dict) -> tuple:
-    return sample_id, r.get("rater_id"), r.get("condition")
-
-
-def _rewrite_ratings(root: str | Path, corpus: str, ids: set[str],
-                     edit: Callable[[str, list[dict]], list[dict]]) -> None:
-    """Apply ``edit(sample_id, ratings) -> ratings`` to the rows in ``ids``, file by file, atomically."""
-    for f in corpus_files(root, corpus):
-        table = pq.read_table(f)
-        hit = pc.is_in(table["id"], value_set=pa.array(sorted(ids), pa.string()))
-        if not pc.any(hit).as_py():
-            continue
-        positions = pc.indices_nonzero(hit).to_pylist()
-        sample_ids = table["id"].to_pylist()
-        ratings = table["ratings"].to_pylist()
-        for i in positions:
-            ratings[i] = edit(sample_ids[i], ratings[i] or [])
-        _replace_file(f, _set_column(table, "ratings", ratings))
-
+# -- rewriting files; the label rule over stored rows ----------------------------------------
 
 def _set_column(table: pa.Table, name: str, values: list) -> pa.Table:
     field = SCHEMA.field(name)
@@ -203,32 +196,41 @@ def _replace_file(f: Path, table: pa.Table) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
-def copy_file(src: Path, dest: Path, provenance: Callable[[dict], dict]) -> None:
-    """Copy the Parquet file ``src`` to ``dest`` row group by row group (atomically), its
-    provenance metadata passed through ``provenance`` (e.g. :func:`emodata.root.portable_provenance`)."""
+def copy_file(src: Path, dest: Path, provenance: Callable[[dict], dict], patch: pa.Table | None = None) -> None:
+    """Copy the Parquet file ``src`` to ``dest`` row group by row group (atomically) with the
+    pending ``patch`` applied, its provenance metadata passed through ``provenance`` (e.g.
+    :func:`emodata.root.portable_provenance`)."""
     source = pq.ParquetFile(src)
     meta = provenance(read_metadata(source.metadata))
     with atomic_path(dest) as tmp, pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
         for i in range(source.num_row_groups):
-            writer.write_table(source.read_row_group(i).cast(SCHEMA))
+            writer.write_table(_apply(source.read_row_group(i), patch).cast(SCHEMA))
         writer.add_key_value_metadata({METADATA_KEY: json.dumps(meta, sort_keys=True).encode()})
 
 
 LABEL_COLUMNS = ("label", "labels", "soft_label", "valence", "arousal", "dominance", "vad_source", "vad_scale")
 
 
-def relabelled(row: dict, kinds: Iterable[str] = ("human",)) -> dict | None:
+def relabelled(row: dict, kinds: Iterable[str] = ("human",), posterior: Callable | None = None) -> dict | None:
     """The label columns (:data:`LABEL_COLUMNS`) that :func:`emodata.aggregate.derive`, the rule
     of conversion, gives ``row`` from the ratings of ``kinds``; ``None`` without such ratings.
 
     A gold label (``native_label``) and gold ``labels`` stay; annotated VAD stays, mapped VAD
-    follows the new soft label."""
+    follows the new soft label. ``posterior(id) -> (soft, labels) | None`` (a rater model,
+    :mod:`emodata.curate.raters`) gives the soft label (and multi-label set) instead of the vote shares."""
     sample_votes = votes(row["ratings"], kinds)
     if not sample_votes:
         return None
     gold = row["native_label"] is not None
-    d = derive(sample_votes, label=row["label"] if gold else None, gold=gold,
-               labels=row["labels"] if gold or row["native_labels"] is not None else None)
+    keep = row["labels"] if gold or row["native_labels"] is not None else None
+    fitted = posterior(row["id"]) if posterior else None
+    if posterior and not fitted:
+        return None
+    if fitted:
+        d = derive(soft=fitted[0], label=row["label"] if gold else None, gold=gold,
+                   labels=keep if keep is not None else fitted[1])
+    else:
+        d = derive(sample_votes, label=row["label"] if gold else None, gold=gold, labels=keep)
     new = {"label": d.label, "labels": d.labels, "soft_label": [{"label": k, "prob": v} for k, v in d.soft.items()]}
     if row["vad_source"] != "annotated":
         valence, arousal, dominance = d.vad or (None, None, None)
@@ -237,30 +239,36 @@ def relabelled(row: dict, kinds: Iterable[str] = ("human",)) -> dict | None:
     return new
 
 
-def recompute_soft_labels(root: str | Path, corpus: str, kinds: Iterable[str] = ("human",)) -> int:
+def recompute_soft_labels(root: str | Path, corpus: str, kinds: Iterable[str] = ("human",),
+                          posterior: Callable | None = None) -> int:
     """Recompute the label columns from the ratings of the given rater kinds (e.g. after pulling
     Label Studio annotations) with :func:`relabelled`: the same label, soft label and mapped VAD
-    a fresh conversion of the same ratings gives.
+    a fresh conversion of the same ratings gives. Pending ratings are folded in on the way.
 
-    Rows without such ratings keep what they have. Returns the number of rows changed."""
+    Rows without such ratings keep what they have; ``posterior``: see :func:`relabelled`.
+    Returns the number of rows changed."""
     kinds = tuple(kinds)
-    inputs = ("ratings", "native_label", "native_labels", *LABEL_COLUMNS)
+    inputs = ("id", "ratings", "native_label", "native_labels", *LABEL_COLUMNS)
     changed = 0
-    for f in corpus_files(root, corpus):
-        table = pq.read_table(f)
+
+    def edit(table: pa.Table) -> pa.Table:
+        nonlocal changed
         cols = {c: table[c].to_pylist() for c in inputs}
         touched = False
         for i in range(table.num_rows):
-            new = relabelled({c: cols[c][i] for c in inputs}, kinds)
+            new = relabelled({c: cols[c][i] for c in inputs}, kinds, posterior)
             if new is not None and any(_differs(cols[k][i], v) for k, v in new.items()):
                 changed += 1
                 touched = True
                 for k, v in new.items():
                     cols[k][i] = v
-        if touched:
-            for name in LABEL_COLUMNS:
-                table = _set_column(table, name, cols[name])
-            _replace_file(f, table)
+        if not touched:
+            return table
+        for name in LABEL_COLUMNS:
+            table = _set_column(table, name, cols[name])
+        return table
+
+    _rewrite(root, corpus, edit)
     return changed
 
 
@@ -274,44 +282,157 @@ def _differs(old, new) -> bool:
     return old != new
 
 
-def upsert_ratings(root: str | Path, corpus: str, ratings: Iterable[dict]) -> dict:
+# -- ratings written back by annotation tools ------------------------------------------------
+#
+# An upsert or delete never rewrites the corpus files: it appends one part to
+# <root>/pending/<corpus>/ holding, for every sample it changed, the sample's whole new ratings
+# list and label columns (a later part wins). Every reader here (read_table, iter_batches, connect;
+# so emodata.load and export too) applies the pending patches; compact_ratings and
+# recompute_soft_labels fold them into the data files. Cost of an upsert: one read of the
+# affected samples (DuckDB, id column of the corpus plus the matching rows) and one small file.
+
+PATCH_COLUMNS = ("ratings", *LABEL_COLUMNS)
+PATCH_SCHEMA = pa.schema([SCHEMA.field("id"), *(SCHEMA.field(c) for c in PATCH_COLUMNS)])
+
+
+def _rating_key(sample_id: str, r: dict) -> tuple:
+    return sample_id, r.get("rater_id"), r.get("condition")
+
+
+def _pending_parts(root: str | Path, corpus: str) -> list[Path]:
+    return sorted(pending_dir(root, corpus).glob("part-*.parquet"))          # names sort by write time
+
+
+def has_pending(root: str | Path, corpus: str) -> bool:
+    """Whether ratings of ``corpus`` wait to be folded into its files (:func:`compact_ratings`)."""
+    return bool(_pending_parts(root, corpus))
+
+
+def pending(root: str | Path, corpus: str, parts: list[Path] | None = None) -> pa.Table | None:
+    """The latest pending patch of each sample (``id`` + :data:`PATCH_COLUMNS`), or ``None``."""
+    parts = _pending_parts(root, corpus) if parts is None else parts
+    if not parts:
+        return None
+    table = pa.concat_tables(pq.read_table(p, schema=PATCH_SCHEMA) for p in parts)
+    table = table.append_column("_seq", pa.array(range(table.num_rows), pa.int64()))
+    latest = table.group_by("id", use_threads=False).aggregate([("_seq", "max")])["_seq_max"]
+    return table.take(latest).drop_columns("_seq")
+
+
+def _apply(table: pa.Table, patch: pa.Table | None) -> pa.Table:
+    """``table`` with the patched samples' ratings and label columns replaced (``table`` itself if none)."""
+    if patch is None or "id" not in table.column_names:
+        return table
+    pos = pc.index_in(table["id"], value_set=patch["id"])
+    if pos.null_count == len(pos):
+        return table
+    n = table.num_rows
+    take = pc.if_else(pc.is_null(pos), pa.array(range(n), pa.int64()), pc.add(pos.cast(pa.int64()), n))
+    for name in PATCH_COLUMNS:
+        if name in table.column_names:
+            merged = pa.concat_arrays([table[name].combine_chunks(), patch[name].combine_chunks()])
+            table = table.set_column(table.column_names.index(name), table.schema.field(name), merged.take(take))
+    return table
+
+
+def _read(f: Path, columns: list[str] | None, patch: pa.Table | None) -> pa.Table:
+    """One data file with the pending patch applied (``id`` read too when the patch needs it)."""
+    if patch is None or (columns is not None and not set(columns) & set(PATCH_COLUMNS)):
+        return pq.read_table(f, columns=columns)
+    wanted = None if columns is None else list(dict.fromkeys(["id", *columns]))
+    table = _apply(pq.read_table(f, columns=wanted), patch)
+    return table if columns is None else table.select(columns)
+
+
+def _patches(root: str | Path, files: list[Path]) -> dict[str, pa.Table | None]:
+    """The pending patch of every corpus the files belong to (``data/<corpus>/<split>/<file>``)."""
+    return {c: pending(root, c) for c in dict.fromkeys(f.parent.parent.name for f in files)}
+
+
+def _current(root: str | Path, corpus: str, ids: set[str], patch: pa.Table | None) -> dict[str, dict]:
+    """The rows (ratings and the columns the label rule reads) of the samples ``ids`` that exist."""
+    import duckdb
+    columns = ["id", "native_label", "native_labels", *PATCH_COLUMNS]
+    with duckdb.connect() as con:
+        con.register("wanted", pa.table({"id": pa.array(sorted(ids), pa.string())}))
+        table = con.sql(f"SELECT {', '.join(columns)} FROM read_parquet($files) WHERE id IN (SELECT id FROM wanted)",
+                        params={"files": [str(f) for f in corpus_files(root, corpus)]}).to_arrow_table()
+    return {r["id"]: r for r in _apply(table.cast(pa.schema([SCHEMA.field(c) for c in columns])), patch).to_pylist()}
+
+
+def _write_patch(root: str | Path, corpus: str, rows: list[dict]) -> None:
+    if rows:
+        path = pending_dir(root, corpus) / f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}.parquet"
+        with atomic_path(path) as tmp:
+            pq.write_table(pa.Table.from_pylist(rows, schema=PATCH_SCHEMA), tmp, compression="zstd")
+
+
+def _edit_ratings(root: str | Path, corpus: str, ids: set[str], edit: Callable[[str, list[dict]], list[dict]],
+                  relabel: Iterable[str] | None, strict: bool) -> set[str]:
+    """Apply ``edit(sample_id, ratings) -> ratings`` to the samples ``ids`` as one pending part;
+    with ``relabel`` (rater kinds) their label columns follow by :func:`relabelled`. Returns the
+    ids not in the corpus (``strict``: then nothing is written)."""
+    patch = pending(root, corpus)
+    rows = _current(root, corpus, ids, patch)
+    missing = ids - set(rows)
+    if missing and strict:
+        return missing
+    changed = []
+    for sid in sorted(rows):
+        row = rows[sid]
+        before = row["ratings"] or []
+        row["ratings"] = edit(sid, before)
+        new = relabelled(row, relabel) if relabel is not None else None
+        if row["ratings"] != before or (new and any(_differs(row[k], v) for k, v in new.items())):
+            row.update(new or {})
+            changed.append(row)
+    _write_patch(root, corpus, changed)
+    return missing
+
+
+def upsert_ratings(root: str | Path, corpus: str, ratings: Iterable[dict], *,
+                   relabel: Iterable[str] | None = None) -> dict:
     """Add or replace ratings (dicts with ``id`` plus rating fields).
 
     A rating is identified by (sample id, ``rater_id``, ``condition``): an existing one is
-    replaced, a new one appended, an identical one left alone. Unknown sample ids raise."""
+    replaced, a new one appended, an identical one left alone. Unknown sample ids raise and
+    nothing is written. ``relabel`` (rater kinds, e.g. ``("human",)``): the changed samples'
+    label columns are re-derived by the conversion rule. Written as a pending part (see above)."""
     incoming: dict[tuple, dict] = {}
     for r in ratings:
-        rating = {k: r.get(k) for k in RATING_FIELDS}
-        incoming[_rating_key(r["id"], rating)] = rating
+        incoming[_rating_key(r["id"], r)] = r
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    seen: set[str] = set()
+    if not incoming:
+        return counts
+    normal = pa.array([{k: r.get(k) for k in RATING_FIELDS} for r in incoming.values()], RATING_TYPE).to_pylist()
+    by_sample: dict[str, dict[tuple, dict]] = {}
+    for key, rating in zip(incoming, normal):           # stored values (float32) so that equal means unchanged
+        by_sample.setdefault(key[0], {})[key] = rating
 
     def edit(sample_id: str, current: list[dict]) -> list[dict]:
-        seen.add(sample_id)
-        mine = {k: v for k, v in incoming.items() if k[0] == sample_id}
+        mine = dict(by_sample[sample_id])
         out = []
         for old in current:
             new = mine.pop(_rating_key(sample_id, old), None)
-            if new is None:
+            if new is None or new == old:
+                counts["unchanged"] += new is not None
                 out.append(old)
-                continue
-            same = pa.array([new], SCHEMA.field("ratings").type.value_type).to_pylist()[0] == old
-            counts["unchanged" if same else "updated"] += 1
-            out.append(old if same else new)
+            else:
+                counts["updated"] += 1
+                out.append(new)
         counts["added"] += len(mine)
         return out + list(mine.values())
 
-    ids = {k[0] for k in incoming}
-    if ids:
-        _rewrite_ratings(root, corpus, ids, edit)
-    missing = ids - seen
+    missing = _edit_ratings(root, corpus, set(by_sample), edit, relabel, strict=True)
     if missing:
         raise KeyError(f"{len(missing)} sample id(s) not in corpus {corpus!r}: {sorted(missing, key=str)[:5]}")
     return counts
 
 
-def delete_ratings(root: str | Path, corpus: str, keys: Iterable[tuple]) -> int:
-    """Remove ratings identified by (sample id, rater_id, condition); returns how many went."""
+def delete_ratings(root: str | Path, corpus: str, keys: Iterable[tuple], *,
+                   relabel: Iterable[str] | None = None) -> int:
+    """Remove ratings identified by (sample id, rater_id, condition); returns how many went
+    (unknown samples or keys remove nothing). ``relabel`` as in :func:`upsert_ratings`."""
     keys = set(keys)
     removed = 0
 
@@ -322,16 +443,49 @@ def delete_ratings(root: str | Path, corpus: str, keys: Iterable[tuple]) -> int:
         return kept
 
     if keys:
-        _rewrite_ratings(root, corpus, {k[0] for k in keys}, edit)
+        _edit_ratings(root, corpus, {k[0] for k in keys}, edit, relabel, strict=False)
     return removed
+
+
+def _rewrite(root: str | Path, corpus: str, edit: Callable[[pa.Table], pa.Table] | None = None) -> None:
+    """Fold the pending patches into the data files (and apply ``edit(table) -> table``), each file
+    replaced atomically; then drop the folded parts. Re-running after a crash is harmless."""
+    parts = _pending_parts(root, corpus)
+    patch = pending(root, corpus, parts)
+    for f in corpus_files(root, corpus):
+        table = pq.read_table(f)
+        new = _apply(table, patch)
+        new = edit(new) if edit else new
+        if new is not table:
+            _replace_file(f, new)
+    for p in parts:
+        p.unlink()
+
+
+def compact_ratings(root: str | Path, corpus: str) -> int:
+    """Fold the pending ratings of ``corpus`` into its data files; returns how many samples they patched."""
+    patch = pending(root, corpus)
+    if patch is not None:
+        _rewrite(root, corpus)
+    return 0 if patch is None else patch.num_rows
 
 
 def iter_batches(root: str | Path, corpus: str | None = None, split: str | None = None,
                  columns: list[str] | None = None, batch_size: int = 10_000) -> Iterator[pa.RecordBatch]:
-    """Stream record batches without loading a whole corpus."""
-    for f in corpus_files(root, corpus, split):
-        yield from pq.ParquetFile(f).iter_batches(batch_size=batch_size, columns=columns)
+    """Stream record batches (pending ratings applied) without loading a whole corpus."""
+    files = corpus_files(root, corpus, split)
+    patches = _patches(root, files)
+    for f in files:
+        patch = patches[f.parent.parent.name]
+        wanted = None if patch is None or columns is None else list(dict.fromkeys(["id", *columns]))
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=batch_size, columns=wanted if patch else columns):
+            if patch is None:
+                yield batch
+                continue
+            table = _apply(pa.Table.from_batches([batch]), patch)
+            yield (table if columns is None else table.select(columns)).combine_chunks().to_batches()[0]
 
 
 __all__ = ["corpora", "splits", "corpus_files", "read_table", "connect", "corpus_metadata", "write_corpus",
-           "upsert_ratings", "delete_ratings", "atomic_path", "atomic_write_text", "replace_dir", "recompute_soft_labels", "iter_batches", "METADATA_KEY"]
+           "upsert_ratings", "delete_ratings", "compact_ratings", "has_pending", "pending", "recompute_soft_labels", "iter_batches",
+           "copy_file", "METADATA_KEY"]

@@ -1,22 +1,25 @@
 """Store, loading with pyarrow / polars / DuckDB / datasets, Hub export and push, CLI commands."""
 import json
 import os
+from pathlib import Path
 import subprocess
 import sys
 
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
 import emodata
+from emodata.aggregate import derive
 from emodata.cli import main
 from emodata.convert import get_converter
 from emodata.hub import PushRefused, push_folder
 from emodata.root import export_folder
-from emodata.schema import read_metadata
+from emodata.schema import RATING_FIELDS, read_metadata
 from emodata.store import corpus_metadata, delete_ratings, read_table, upsert_ratings, write_corpus
 from corpus_fixtures import REPO, link_tree
 from hubserver import FakeHub
@@ -144,6 +147,70 @@ def test_upsert_is_idempotent_and_updates_in_place(root, tmp_path):
     assert delete_ratings(work, "meld", [(sid, "ls:ann@example.org", None)]) == 1
     row = [r for r in read_table(work, "meld").to_pylist() if r["id"] == sid][0]
     assert row["ratings"] == []
+
+
+def test_upserts_are_pending_parts_every_reader_applies_until_compaction(root, tmp_path):
+    import shutil
+    from emodata import store
+    work = tmp_path / "w"
+    shutil.copytree(root, work)
+    files = {f: f.stat().st_mtime_ns for f in (work / "data").rglob("*.parquet")}
+    sid, other = "meld/validation/dia0_utt0", "meld/validation/dia1_utt0"
+    original = row_of(work, "meld", sid)["ratings"]
+    assert upsert_ratings(work, "meld", [
+        {"id": sid, "rater_id": "ls:a", "rater_kind": "human", "labels": ["fear"], "valence": 0.1},
+        {"id": other, "rater_id": "ls:a", "rater_kind": "human", "labels": ["joy"]}]) == \
+        {"added": 2, "updated": 0, "unchanged": 0}
+    assert upsert_ratings(work, "meld", [{"id": sid, "rater_id": "ls:b", "rater_kind": "human", "labels": ["anger"]},
+                                         {"id": sid, "rater_id": "ls:a", "rater_kind": "human", "labels": ["fear"],
+                                          "valence": 0.1}]) == {"added": 1, "updated": 0, "unchanged": 1}
+    assert delete_ratings(work, "meld", [(other, "ls:a", None)]) == 1
+    assert {f: f.stat().st_mtime_ns for f in files} == files            # no data file was rewritten
+    assert store.has_pending(work, "meld")
+    blank = dict.fromkeys(RATING_FIELDS)
+    expected = original + [{**blank, "rater_id": "ls:a", "rater_kind": "human", "labels": ["fear"],
+                            "valence": pytest.approx(0.1)},
+                           {**blank, "rater_id": "ls:b", "rater_kind": "human", "labels": ["anger"]}]
+    arrow = read_table(work, "meld")
+    assert row_of(work, "meld", sid)["ratings"] == expected
+    assert row_of(work, "meld", other)["ratings"] == []
+    batches = [r for b in store.iter_batches(work, "meld", columns=["id", "ratings"]) for r in b.to_pylist()]
+    assert next(r for r in batches if r["id"] == sid)["ratings"] == expected
+    ds = emodata.load(work, corpus="meld")
+    assert len(ds) == 1109 and ds.filter(lambda r: r["id"] == sid)[0]["ratings"] == expected
+    assert emodata.load(work, corpus="meld", format="polars").filter(pl.col("id") == sid)["ratings"].to_list()[0] == expected
+    with store.connect(work) as con:
+        assert con.execute("SELECT count(*) FROM samples").fetchone()[0] == 1128
+        assert con.execute(f"SELECT list(rater_id ORDER BY rater_id) FROM ratings WHERE id = '{sid}' AND "
+                           "rater_id LIKE 'ls:%'").fetchone()[0] == ["ls:a", "ls:b"]
+        assert con.execute(f"SELECT len(ratings) FROM samples WHERE id = '{other}'").fetchone()[0] == 0
+    hub = export_folder(work, tmp_path / "hub", ["meld"])
+    assert read_table(hub, "meld").equals(arrow)                       # export folds the pending ratings in
+    assert store.compact_ratings(work, "meld") == 2 and not store.has_pending(work, "meld")
+    assert read_table(work, "meld").equals(arrow)
+    assert corpus_metadata(work, "meld")["converter"] == "meld"
+    write_corpus(get_converter("meld"), Path(corpus_metadata(work, "meld")["source_root"]), work)
+    upsert_ratings(work, "meld", [{"id": sid, "rater_id": "ls:c", "rater_kind": "human", "labels": ["joy"]}])
+    write_corpus(get_converter("meld"), Path(corpus_metadata(work, "meld")["source_root"]), work)
+    assert not store.has_pending(work, "meld")                         # a new conversion starts clean
+    assert row_of(work, "meld", sid)["ratings"] == original
+
+
+def test_pull_style_upsert_relabels_only_the_changed_samples(root, tmp_path):
+    import shutil
+    from emodata import store
+    work = tmp_path / "w"
+    shutil.copytree(root, work)
+    sid = "meld/validation/dia0_utt1"
+    before = read_table(work, "meld")
+    upsert_ratings(work, "meld", [{"id": sid, "rater_id": f"ls:{k}", "rater_kind": "human", "labels": ["joy"]}
+                                  for k in "ab"], relabel=("human",))
+    row = row_of(work, "meld", sid)
+    assert [s["label"] for s in row["soft_label"]] == ["joy"] and row["label"] == "surprise"   # gold label stays
+    assert row["valence"] == pytest.approx(derive(soft={"joy": 1.0}).vad[0], abs=1e-6)
+    after = read_table(work, "meld")
+    assert after.filter(pc.field("id") != sid).equals(before.filter(pc.field("id") != sid))
+    assert store.recompute_soft_labels(work, "meld") == 0                 # the pull already relabelled it
 
 
 @pytest.fixture
