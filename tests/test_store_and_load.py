@@ -186,7 +186,9 @@ def test_upserts_are_pending_parts_every_reader_applies_until_compaction(root, t
         assert con.execute(f"SELECT len(ratings) FROM samples WHERE id = '{other}'").fetchone()[0] == 0
     hub = export_folder(work, tmp_path / "hub", ["meld"])
     assert read_table(hub, "meld").equals(arrow)                       # export folds the pending ratings in
-    assert store.compact_ratings(work, "meld") == 2 and not store.has_pending(work, "meld")
+    res = CliRunner().invoke(main, ["compact", str(work)])
+    assert res.exit_code == 0 and "meld: 2 sample(s)" in res.output and "iemocap: 0" in res.output, res.output
+    assert not store.has_pending(work, "meld")
     assert read_table(work, "meld").equals(arrow)
     assert corpus_metadata(work, "meld")["converter"] == "meld"
     write_corpus(get_converter("meld"), Path(corpus_metadata(work, "meld")["source_root"]), work)

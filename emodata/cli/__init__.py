@@ -19,6 +19,7 @@ COMMANDS = {
     "stats": ("data", "stats"),
     "query": ("data", "query"),
     "relabel": ("data", "relabel"),
+    "compact": ("data", "compact"),
     "export": ("data", "export"),
     "push": ("data", "push"),
     "demo": ("data", "demo"),

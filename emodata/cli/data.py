@@ -1,4 +1,4 @@
-"""Core commands: catalog, convert, stats, query, relabel, export, push, demo."""
+"""Core commands: catalog, convert, stats, query, relabel, compact, export, push, demo."""
 from __future__ import annotations
 
 import json
@@ -175,6 +175,20 @@ def export(root, dest, corpora):
     except (FileNotFoundError, FileExistsError) as e:
         raise click.ClickException(str(e)) from None
     console().print(f"Hub-ready folder: {dest} (load with datasets.load_dataset({str(dest)!r}, '<corpus>'))")
+
+
+@click.command()
+@root_argument()
+@click.option("--corpus", "corpora", multiple=True, help="corpora to compact (default: all)")
+def compact(root, corpora):
+    """Fold ratings written since conversion (annotate pull, selfask run) into the Parquet files."""
+    from .. import store
+    for corpus in corpora or store.corpora(root):
+        try:
+            n = store.compact_ratings(root, corpus)
+        except FileNotFoundError as e:
+            raise click.ClickException(str(e)) from None
+        console().print(f"{corpus}: {n:,} sample(s) with pending ratings folded into the data files")
 
 
 @click.command()
