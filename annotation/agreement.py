@@ -306,10 +306,10 @@ def bootstrap_weights(n_units: int, n_boot: int, seed: int | np.random.Generator
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        idx = rng.integers(0, n_units, size=(b, n_units))   # int64: numpy's fast bincount path
+        idx = rng.integers(0, n_units, size=(b, n_units), dtype=np.int32 if n_units < 2 ** 31 else np.int64)
         w = np.empty((b, n_units))
-        for row in range(b):  # per-row counting keeps the bins in cache
-            w[row] = np.bincount(idx[row], minlength=n_units)
+        for row in range(b):  # per-row counting keeps the bins in cache; int64 is bincount's fast path
+            w[row] = np.bincount(idx[row].astype(np.int64), minlength=n_units)
         yield w
         done += b
 
@@ -338,15 +338,22 @@ class _Stat:
 
 
 def _boot_together(stats: list[_Stat], n_boot: int, seed) -> list[np.ndarray]:
-    """Bootstrap several coefficients of the same items with the same resamples; a block shared
-    by several of them is multiplied once per chunk of resamples."""
+    """Bootstrap several coefficients of the same items with the same resamples.  Their dense
+    blocks are stacked into one matrix (one product per chunk of resamples); a block shared by
+    several coefficients is multiplied once."""
     blocks = {id(b): b for st in stats for b in st.blocks.values()}
+    dense = {k: b for k, b in blocks.items() if not isinstance(b, _Sparse)}
+    stacked = np.concatenate([b.reshape(len(b), -1) for b in dense.values()], axis=1) if dense else None
+    bounds = np.cumsum([0] + [b.reshape(len(b), -1).shape[1] for b in dense.values()])
     n_items = stats[0].n_items
     width = max([n_items, 1] + [len(b.rows) for b in blocks.values() if isinstance(b, _Sparse)]
                 + [st.cells for st in stats])
     parts: list[list] = [[] for _ in stats]
     for w in bootstrap_weights(n_items, n_boot, seed, max_cells=MAX_CELLS * n_items // width):
-        sums = {k: _wsum(b, w) for k, b in blocks.items()}
+        sums = {k: _wsum(b, w) for k, b in blocks.items() if k not in dense}
+        if stacked is not None:
+            product = w @ stacked
+            sums.update({k: product[:, a:b] for k, a, b in zip(dense, bounds[:-1], bounds[1:])})
         for st, out in zip(stats, parts):
             out.append(st._finish({name: sums[id(b)] for name, b in st.blocks.items()})["value"])
     return [np.concatenate(p, axis=0) for p in parts]
@@ -992,9 +999,10 @@ def pairwise_cohen(item, rater, value, *, weights=None, categories=None, min_ove
     u, r, c, raters, cats = _first_ratings(item, rater, value, categories)
     nr, q = len(raters), len(cats)
     name = "mean pairwise Cohen's kappa"
-    if nr == 0:
-        return Pairwise([], np.zeros((0, 0)), np.zeros((0, 0), int),
-                        Estimate(name, math.nan, reason="no named raters (anonymous votes only)"))
+    if nr == 0 or len(u) == 0:
+        return Pairwise(list(raters), np.full((nr, nr), np.nan), np.zeros((nr, nr), int),
+                        Estimate(name, math.nan, reason="no named raters (anonymous votes only)" if nr == 0
+                                 else "no named rater gave a value"))
     disagree = 1 - agreement_weights(weights, cats) if q > 1 else np.zeros((1, 1))
     i, j = _within_item_pairs(u)
     key = r[i] * nr + r[j]

@@ -1,16 +1,25 @@
-"""Agreement report for a converted dataset: ratings -> coefficients, breakdowns, HTML/JSON/MD.
+"""Agreement report for a converted dataset: ratings -> one section per corpus and condition -> HTML/JSON/MD.
 
-Ratings are read from ``<root>/data/<corpus>/<split>/*.parquet`` (column ``ratings``) in
-record batches and flattened into long format (one element per rating).  A rating whose
-``labels`` list is empty counts as *no categorical rating* (e.g. IEMOCAP dimensional-only
-evaluator lines, GoEmotions "very unclear"); NaN/None continuous values are missing.
+Ratings are read as columns from the stored Parquet (pending ratings applied, no Python object
+per rating) and reach the engine (:mod:`emodata.annotation.agreement`) as Arrow / numpy
+columns.  What a rating means follows the schema: ``labels`` null is no categorical judgment
+(missing for labels), ``[]`` is a vote ("chose none"), NaN/null dimensions are missing.
+
+A corpus whose ratings carry presentation conditions (CREMA-D voice, face, audio-visual) gets
+one section per condition: a vote on a clip heard and a vote on the same clip seen are
+different judgments and are never pooled into one item.  Every section says the corpus,
+condition, splits and perspectives it was computed on, and how many items and ratings its
+coefficients use.
+
+Charts are inline SVG written here rather than matplotlib figures: the page stays one
+self-contained file, text in charts stays sharp at any zoom (values in heatmap cells), and the
+command keeps its time budget (a matplotlib import plus a dozen figures costs more than the
+whole analysis of a CREMA-D-sized corpus).
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import io
 import json
 import math
 import string
@@ -18,90 +27,95 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from emodata import store
-from emodata.aggregate import plurality, soft_label, vote_counts
 from emodata.annotation import agreement as ag
+from emodata.root import atomic_write_text
 
 DIMENSIONS = ("valence", "arousal", "dominance", "intensity")
 TEMPLATE = Path(__file__).with_name("templates") / "agreement_report.html"
 MAX_HEATMAP_RATERS = 40
+MAX_RATER_ROWS = 200
 MIN_OVERLAP = 5
+SAMPLE_COLUMNS = ["id", "corpus", "split", "native_id", "perspective", "text", "audio_path", "video_path",
+                  "image_path"]
+GROUP_COLORS = {"human": "#4c78a8", "llm": "#f58518", "anonymous": "#54a24b", "self": "#b279a2", "model": "#e45756"}
 
 
 @dataclass
 class RatingTable:
-    """Long-format ratings: parallel arrays, one element per rating."""
+    """Long-format ratings as columns (one element per rating) and the samples they belong to."""
 
-    item: np.ndarray                 # sample id
-    rater: np.ndarray                # rater id, None for anonymous votes
-    kind: np.ndarray                 # human | llm | model | self
-    labels: list                     # tuple of canonical labels, or None (no categorical rating)
-    condition: np.ndarray
+    item: np.ndarray                 # index of the rating's sample in ``samples``
+    rater: np.ndarray                # object: rater id, None = anonymous vote
+    kind: np.ndarray                 # object: human | llm | model | self
+    condition: np.ndarray            # object: presentation condition or None
+    perspective: np.ndarray          # object: the rating's perspective, else its sample's
+    labels: pa.Array                 # list<string>: null = no categorical judgment, [] = chose none
     dims: dict[str, np.ndarray]      # valence/arousal/dominance/intensity, NaN = missing
-    n_samples: int = 0
+    samples: pa.Table                # SAMPLE_COLUMNS of every sample read
 
     def __len__(self) -> int:
         return len(self.item)
 
     def subset(self, mask: np.ndarray) -> "RatingTable":
-        return RatingTable(self.item[mask], self.rater[mask], self.kind[mask],
-                           [lab for lab, k in zip(self.labels, mask) if k], self.condition[mask],
-                           {d: v[mask] for d, v in self.dims.items()}, self.n_samples)
-
-    @property
-    def label_value(self) -> np.ndarray:
-        """Nominal value of each rating: the sorted label set joined by '+', None if none."""
-        return np.array(["+".join(s) if s else None for s in self.labels], dtype=object)
-
-    @property
-    def multilabel(self) -> bool:
-        return any(s is not None and len(s) > 1 for s in self.labels)
+        return RatingTable(self.item[mask], self.rater[mask], self.kind[mask], self.condition[mask],
+                           self.perspective[mask], self.labels.filter(pa.array(mask)),
+                           {d: v[mask] for d, v in self.dims.items()}, self.samples)
 
     @classmethod
-    def from_records(cls, records: list[dict], n_samples: int | None = None) -> "RatingTable":
+    def from_records(cls, records: list[dict], samples: list[dict] | None = None) -> "RatingTable":
         """From dicts with key ``id`` plus RATING_TYPE fields (tests, annotation projects)."""
-        def labels(r):
-            labs = r.get("labels")
-            return tuple(sorted(set(labs))) if labs else None
-        return cls(np.array([r["id"] for r in records], dtype=object),
-                   np.array([r.get("rater_id") for r in records], dtype=object),
-                   np.array([r.get("rater_kind", "human") for r in records], dtype=object),
-                   [labels(r) for r in records],
-                   np.array([r.get("condition") for r in records], dtype=object),
-                   {d: np.array([np.nan if r.get(d) is None else r[d] for r in records], dtype=float)
-                    for d in DIMENSIONS},
-                   n_samples if n_samples is not None else len({r["id"] for r in records}))
+        ids = list(dict.fromkeys([r["id"] for r in records] + [s["id"] for s in samples or ()]))
+        info = {s["id"]: s for s in samples or ()}
+        rows = [{c: info.get(i, {}).get(c) for c in SAMPLE_COLUMNS} | {"id": i} for i in ids]
+        for row in rows:
+            row["corpus"] = row["corpus"] or row["id"].split("/")[0]
+        pos = {i: k for k, i in enumerate(ids)}
+        item = np.array([pos[r["id"]] for r in records], dtype=np.int64)
+        sample_persp = np.array([rows[k]["perspective"] for k in item], dtype=object)
+
+        def col(name, default=None):
+            return np.array([r.get(name, default) for r in records], dtype=object)
+
+        persp = col("perspective")
+        return cls(item, col("rater_id"), col("rater_kind", "human"), col("condition"),
+                   np.where(persp == None, sample_persp, persp),  # noqa: E711 (elementwise)
+                   pa.array([r.get("labels") for r in records], pa.list_(pa.string())),
+                   {d: np.array([np.nan if r.get(d) is None else r[d] for r in records], float) for d in DIMENSIONS},
+                   pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in SAMPLE_COLUMNS])))
 
 
 def load_ratings(root, corpora: list[str] | None = None, split: str | None = None,
                  condition: str | None = None) -> RatingTable:
-    """Flatten the ``ratings`` column of a converted dataset into a :class:`RatingTable`."""
+    """The ratings of a converted dataset as a :class:`RatingTable` (pending ratings applied)."""
     names = corpora or store.corpora(root)
     if not names:
-        raise FileNotFoundError(f"no converted corpora in {root} (expected {root}/data/<corpus>/<split>/*.parquet)")
-    cols: dict[str, list] = {k: [] for k in ("item", "rater", "kind", "labels", "condition", *DIMENSIONS)}
-    n_samples = 0
-    for corpus in names:
-        for batch in store.iter_batches(root, corpus, split, columns=["id", "ratings"]):
-            n_samples += batch.num_rows
+        raise FileNotFoundError(f"no converted corpora in {Path(root).name} "
+                                "(expected <root>/data/<corpus>/<split>/*.parquet)")
+    parts, sample_batches, offset = [], [], 0
+    for corpus in names:   # record batches: no pyarrow.dataset (and pandas) import, pending ratings applied
+        for batch in store.iter_batches(root, corpus, split, columns=[*SAMPLE_COLUMNS, "ratings"],
+                                        batch_size=1 << 20):
+            sample_batches.append(batch.select(SAMPLE_COLUMNS))
             ratings = batch.column("ratings")
-            parent = pc.list_parent_indices(ratings).to_numpy()
-            flat = pc.list_flatten(ratings)
-            cols["item"].append(batch.column("id").to_numpy(zero_copy_only=False)[parent])
-            for key, name in (("rater", "rater_id"), ("kind", "rater_kind"), ("condition", "condition")):
-                cols[key].append(np.array(pc.struct_field(flat, name).to_pylist(), dtype=object))
-            cols["labels"] += [tuple(sorted(set(x))) if x else None
-                               for x in pc.struct_field(flat, "labels").to_pylist()]
-            for d in DIMENSIONS:
-                cols[d].append(pc.struct_field(flat, d).to_numpy(zero_copy_only=False).astype(float))
+            parts.append((pc.list_parent_indices(ratings).to_numpy() + offset, pc.list_flatten(ratings)))
+            offset += batch.num_rows
+    samples = pa.Table.from_batches(sample_batches)
 
-    def cat(key, dtype):
-        return np.concatenate(cols[key]) if cols[key] else np.zeros(0, dtype=dtype)
+    def field(name):
+        return pa.concat_arrays([flat.field(name) for _, flat in parts]) if parts else pa.array([], pa.string())
 
-    table = RatingTable(cat("item", object), cat("rater", object), cat("kind", object), cols["labels"],
-                        cat("condition", object), {d: cat(d, float) for d in DIMENSIONS}, n_samples)
+    item = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, np.int64)
+    sample_persp = samples.column("perspective").combine_chunks().take(pa.array(item))
+    obj = {k: field(k).to_numpy(zero_copy_only=False).astype(object) for k in ("rater_id", "rater_kind", "condition")}
+    table = RatingTable(item, obj["rater_id"], obj["rater_kind"], obj["condition"],
+                        pc.coalesce(field("perspective"), sample_persp).to_numpy(zero_copy_only=False).astype(object),
+                        field("labels") if parts else pa.array([], pa.list_(pa.string())),
+                        {d: pc.cast(field(d), pa.float64()).to_numpy(zero_copy_only=False) for d in DIMENSIONS},
+                        samples)
     if condition is not None:
         table = table.subset(table.condition == condition)
     return table
@@ -118,319 +132,479 @@ def _select(table: RatingTable, raters: str) -> RatingTable:
     return table.subset(table.kind == raters)
 
 
-def _field_values(table: RatingTable, field: str) -> np.ndarray:
-    return table.label_value if field == "label" else table.dims[field]
+def basic_labels(labels: pa.Array) -> pa.Array:
+    """Every label replaced by its basic emotion in the taxonomy (``joy`` -> ``happiness``); unknown kept."""
+    from emodata.taxonomy import get_taxonomy
+    tax = get_taxonomy()
+    flat = pc.list_flatten(labels)
+    names = pc.unique(flat).to_pylist()
+    mapped = pc.take(pa.array([tax.terms[x].parent if x in tax.terms else x for x in names], pa.string()),
+                     pc.index_in(flat, value_set=pa.array(names, pa.string())))
+    lengths = pc.fill_null(pc.list_value_length(labels), 0).to_numpy(zero_copy_only=False)
+    offsets = pa.array(np.r_[0, np.cumsum(lengths)].astype(np.int32))
+    return pa.ListArray.from_arrays(offsets, mapped, mask=labels.is_null())
 
 
-def _has_field(table: RatingTable, field: str) -> bool:
-    v = _field_values(table, field)
-    return bool(np.any(np.fromiter((x is not None for x in v), bool, len(v))) if field == "label"
-                else np.isfinite(v).any())
+class _Section:
+    """One corpus x condition: the ratings and the per-rating codes every part of the analysis shares."""
 
+    def __init__(self, table: RatingTable, everyone: RatingTable):
+        self.t, self.everyone = table, everyone
+        self.d = ag._labels(table.item, table.labels)
+        self.set_code, self.sets = ag.label_set_codes(self.d)
+        self.set_names = [ag.set_name(s) for s in self.sets]
+        self.r, self.raters = ag.encode(table.rater)          # -1 = anonymous
 
-def headline(table: RatingTable, field: str, level: str, n_boot: int, seed: int, ci: float,
-             pairwise: tuple | None = None) -> list[ag.Estimate]:
-    """The main coefficients for one field at one level, each with a bootstrap CI.
-
-    ``pairwise`` is a precomputed :func:`pairwise_cohen` result for the label field."""
-    values = _field_values(table, field)
-    kw = dict(n_boot=n_boot, seed=seed, ci=ci)
-    if field == "label":
-        if level != "nominal":
-            raise ValueError(f"--level {level} needs a numeric --field (valence, arousal, dominance, intensity); "
-                             "labels are nominal")
-        cc = ag.category_coefficients(table.item, values, **kw)
-        out = [ag.krippendorff_alpha(table.item, values, "nominal", **kw), cc["fleiss"], cc["gwet"], cc["percent"]]
-        if table.multilabel:
-            sets = np.array([frozenset(s) if s else None for s in table.labels], dtype=object)
-            out += [ag.krippendorff_alpha(table.item, sets, ag.masi_distance, **kw),
-                    ag.krippendorff_alpha(table.item, sets, ag.jaccard_distance, **kw)]
-        out.append(light_kappa(pairwise or ag.pairwise_cohen(table.item, table.rater, values,
-                                                             min_overlap=MIN_OVERLAP)))
-        return out
-    out = [ag.krippendorff_alpha(table.item, values, level, **kw)]
-    if level != "interval":
-        out.append(ag.krippendorff_alpha(table.item, values, "interval", **kw))
-    icc = ag.icc(table.item, table.rater, values, **kw)
-    return out + [icc[f] for f in ag.ICC_FORMS]
-
-
-def light_kappa(pairwise: tuple) -> ag.Estimate:
-    """Mean of a :func:`pairwise_cohen` matrix over rater pairs sharing >= MIN_OVERLAP items (no CI)."""
-    raters, kappa = pairwise.raters, pairwise.kappa
-    upper = kappa[np.triu_indices(len(raters), 1)] if raters else np.zeros(0)
-    ok = upper[np.isfinite(upper)]
-    if len(ok) == 0:
-        why = ("no named raters (anonymous votes only)" if not raters else
-               f"no pair of named raters shares {MIN_OVERLAP}+ items with a defined kappa")
-        return ag.Estimate("mean pairwise Cohen's kappa", math.nan, reason=why)
-    return ag.Estimate("mean pairwise Cohen's kappa", float(ok.mean()),
-                       details={"pairs": int(len(ok)), "ci": "not computed (summary of the rater matrix)"})
-
-
-def per_rater(table: RatingTable) -> list[dict]:
-    """Item count, agreement with co-raters, label distribution and VAD bias of named raters."""
-    named = np.fromiter((r is not None for r in table.rater), bool, len(table))
-    if not named.any():
-        return []
-    u, _ = ag.encode(table.item)
-    i, j = ag._within_item_pairs(u)
-    other = table.rater[i] != table.rater[j]  # a rater's own ratings of an item in other conditions are not "others"
-    i, j = i[named[i] & other], j[named[i] & other]
-    lab = table.label_value
-    has_lab = np.fromiter((x is not None for x in lab), bool, len(lab))
-    rows = []
-    r_codes, raters = ag.encode(table.rater[named])
-    idx_named = np.flatnonzero(named)
-    pair_rater = np.full(len(table), -1)
-    pair_rater[idx_named] = r_codes
-    lp = has_lab[i] & has_lab[j]
-    agree = np.bincount(pair_rater[i[lp]], (lab[i[lp]] == lab[j[lp]]).astype(float), len(raters))
-    n_pairs = np.bincount(pair_rater[i[lp]], minlength=len(raters))
-    bias = {}
-    for d in DIMENSIONS:
-        x = table.dims[d]
-        ok = np.isfinite(x[i]) & np.isfinite(x[j])
-        # mean over pairs of (own - other) = own minus the mean of co-raters, pair-weighted
-        bias[d] = (np.bincount(pair_rater[i[ok]], x[i[ok]] - x[j[ok]], len(raters)),
-                   np.bincount(pair_rater[i[ok]], minlength=len(raters)))
-    for k, rater in enumerate(raters):
-        mine = idx_named[r_codes == k]
-        labs = [lab for m in mine for lab in (table.labels[m] or ())]
-        top = {}
-        for x in labs:
-            top[x] = top.get(x, 0) + 1
-        total = sum(top.values()) or 1
-        row = {"rater": str(rater), "kind": str(table.kind[mine[0]]), "n_items": int(len(set(table.item[mine]))),
-               "n_ratings": int(len(mine)),
-               "agreement_with_others": float(agree[k] / n_pairs[k]) if n_pairs[k] else None,
-               "label_distribution": {x: round(c / total, 4) for x, c in
-                                      sorted(top.items(), key=lambda kv: -kv[1])[:5]}}
-        for d in DIMENSIONS:
-            s, n = bias[d]
-            row[f"bias_{d}"] = float(s[k] / n[k]) if n[k] else None
-        rows.append(row)
-    return sorted(rows, key=lambda r: -r["n_ratings"])
-
-
-def item_difficulty(table: RatingTable, top: int = 10) -> dict:
-    """Entropy (bits) of the soft label of each item with two or more categorical ratings."""
-    by_item: dict = {}
-    for it, s in zip(table.item, table.labels):
-        if s:
-            by_item.setdefault(it, []).append(s)
-    votes = {it: vote_counts(sets) for it, sets in by_item.items() if len(sets) >= 2}
-    if not votes:
-        return {"reason": "no item has two or more categorical ratings", "entropies": []}
-    ent = {}
-    for it, d in votes.items():
-        p = np.array(list(soft_label(d).values()))
-        ent[it] = float(-(p * np.log2(p)).sum()) + 0.0
-    hardest = sorted(ent.items(), key=lambda kv: -kv[1])[:top]
-    vals = np.array(list(ent.values()))
-    return {"n_items": len(ent), "mean_entropy": float(vals.mean()), "share_unanimous": float((vals == 0).mean()),
-            "hardest": [{"id": str(it), "entropy": round(e, 4),
-                         "votes": {k: round(v, 3) for k, v in votes[it].items()}} for it, e in hardest],
-            "entropies": vals.tolist()}
-
-
-def _consensus(table: RatingTable) -> tuple[dict, dict]:
-    """Human plurality label per item (ties -> alphabetically first) and mean human VAD."""
-    human = np.isin(table.kind, ["human", "self"])
-    votes: dict = {}
-    for it, v, h in zip(table.item, table.label_value, human):
-        if h and v is not None:
-            d = votes.setdefault(it, {})
-            d[v] = d.get(v, 0) + 1
-    label = {it: plurality(d)[0] for it, d in votes.items()}
-    means = {}
-    for dname in DIMENSIONS:
-        x = table.dims[dname]
-        ok = human & np.isfinite(x)
-        u, items = ag.encode(table.item[ok]) if ok.any() else (np.zeros(0, int), [])
-        if len(items):
-            means[dname] = dict(zip(items, np.bincount(u, x[ok]) / np.bincount(u)))
-    return label, means
-
-
-def human_vs_llm(table: RatingTable, field: str, level: str, n_boot: int, seed: int, ci: float) -> dict:
-    """Each LLM rater against the human consensus; alpha with and without LLM raters."""
-    llm = table.kind == "llm"
-    human = np.isin(table.kind, ["human", "self"])
-    if not llm.any():
-        return {"reason": "no LLM ratings in this dataset"}
-    if not human.any():
-        return {"reason": "no human ratings to compare the LLM raters with"}
-    kw = dict(n_boot=n_boot, seed=seed, ci=ci)
-    values = _field_values(table, field)
-    lvl = "nominal" if field == "label" else level
-    both = human | llm
-    out = {"alpha_humans": ag.krippendorff_alpha(table.item[human], values[human], lvl, **kw).to_dict(),
-           "alpha_humans_and_llms": ag.krippendorff_alpha(table.item[both], values[both], lvl, **kw).to_dict(),
-           "llm_raters": []}
-    cons_label, cons_dims = _consensus(table)
-    lab = table.label_value
-    for rater in sorted({str(r) for r in table.rater[llm] if r is not None}):
-        mine = np.flatnonzero(llm & (table.rater == rater))
-        row: dict = {"rater": rater, "n_items": int(len(set(table.item[mine])))}
-        pairs = [(lab[m], cons_label[table.item[m]]) for m in mine
-                 if lab[m] is not None and table.item[m] in cons_label]
-        if pairs:
-            x, y = zip(*pairs)
-            row["kappa_vs_human_consensus"] = ag.cohen_kappa_table(x, y, name="Cohen's kappa vs human plurality",
-                                                                   **kw).to_dict()
-            row["accuracy_vs_human_consensus"] = float(np.mean([a == b for a, b in pairs]))
-        for d, means in cons_dims.items():
-            pv = [(table.dims[d][m], means[table.item[m]]) for m in mine
-                  if np.isfinite(table.dims[d][m]) and table.item[m] in means]
-            if pv:
-                x, y = zip(*pv)
-                row[f"ccc_{d}_vs_human_mean"] = ag.lin_ccc(x, y, name=f"Lin's CCC {d}", **kw).to_dict()
-        out["llm_raters"].append(row)
-    return out
+    def set_values(self) -> pa.Array:
+        """Label set of every rating as a dictionary column (null = no categorical judgment)."""
+        idx = pa.array(self.set_code, mask=self.set_code < 0).cast(pa.int32())
+        return pa.DictionaryArray.from_arrays(idx, pa.array(self.set_names, pa.string()))
 
 
 def analyse(table: RatingTable, *, field: str = "label", level: str | None = None, raters: str = "all",
             n_boot: int = 1000, seed: int = 0, ci: float = 0.95, meta: dict | None = None) -> dict:
-    """Everything the report shows, as a JSON-ready dict."""
+    """Everything the report shows, as a JSON-ready dict: the run's settings and one entry of
+    ``sections`` per corpus and condition."""
     level = level or ("nominal" if field == "label" else "interval")
+    if field == "label" and level != "nominal":
+        raise ValueError(f"--level {level} needs a numeric --field (valence, arousal, dominance, intensity); "
+                         "labels are nominal")
     sel = _select(table, raters)
-    kinds = {k: int((sel.kind == k).sum()) for k in sorted({str(k) for k in sel.kind})}
-    named = {r for r in sel.rater if r is not None}
     summary = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **(meta or {}),
                "field": field, "level": level, "raters": raters, "n_boot": n_boot, "seed": seed, "ci": ci,
-               "n_samples": table.n_samples, "n_items_rated": int(len(set(sel.item))), "n_ratings": len(sel),
-               "ratings_by_kind": kinds, "n_named_raters": len(named),
-               "n_anonymous_ratings": int(sum(r is None for r in sel.rater))}
+               "n_samples": table.samples.num_rows, "n_ratings": len(sel), "sections": []}
     if len(sel) == 0:
-        summary["reason"] = f"no ratings from raters={raters}"
+        kinds = sorted({str(k) for k in table.kind})
+        summary["reason"] = (f"no ratings from raters={raters} (the ratings here are {', '.join(kinds)})" if kinds
+                             else "no ratings in this selection")
         return summary
-    has_labels = _has_field(sel, "label")
-    pairwise = ag.pairwise_cohen(sel.item, sel.rater, sel.label_value, min_overlap=MIN_OVERLAP) if has_labels else None
-    if not _has_field(sel, field):
-        summary["reason"] = f"no rating has a {field} value"
-        summary["headline"] = []
-    else:
-        summary["headline"] = [e.to_dict() for e in headline(sel, field, level, n_boot, seed, ci, pairwise)]
-    if has_labels:
-        per_class = ag.alpha_per_class(sel.item, sel.labels, n_boot=n_boot, seed=seed, ci=ci)
-        summary["per_class"] = [{"label": k, **v.to_dict()} for k, v in per_class.items()]
-        raters_, kappa, overlap = pairwise.raters, pairwise.kappa, pairwise.overlap
-        summary["rater_matrix"] = {"raters": [str(r) for r in raters_], "min_overlap": MIN_OVERLAP,
-                                   "kappa": [[None if not np.isfinite(v) else round(float(v), 4) for v in row]
-                                             for row in kappa],
-                                   "overlap": overlap.tolist()}
-        summary["difficulty"] = item_difficulty(sel)
-    summary["continuous"] = {}
-    for d in DIMENSIONS:
-        if d != field and _has_field(sel, d):
-            summary["continuous"][d] = ag.krippendorff_alpha(sel.item, sel.dims[d], "interval", n_boot=n_boot,
-                                                             seed=seed, ci=ci).to_dict()
-    summary["per_rater"] = per_rater(sel)
-    summary["human_vs_llm"] = human_vs_llm(table, field, level, n_boot, seed, ci)
-    summary["label_distribution"] = _label_distribution(table)
+    whole = section_masks(table)
+    for key, mine in section_masks(sel).items():
+        section = analyse_section(sel.subset(mine), table.subset(whole[key]), field, level, n_boot, seed, ci)
+        summary["sections"].append({"corpus": key[0], "condition": key[1], **section})
     return summary
 
 
-def _label_distribution(table: RatingTable) -> dict:
-    groups: dict = {}
-    for r, k, s in zip(table.rater, table.kind, table.labels):
-        if s:
-            g = "anonymous" if r is None else str(k)
-            d = groups.setdefault(g, {})
-            for lab in s:
-                d[lab] = d.get(lab, 0) + 1
-    return {g: {k: v / sum(d.values()) for k, v in sorted(d.items())} for g, d in groups.items()}
+def section_masks(table: RatingTable) -> dict[tuple, np.ndarray]:
+    """(corpus, condition) -> mask of its ratings, sorted by corpus, then condition (none recorded last)."""
+    corpus, corpora = ag.encode(table.samples.column("corpus").to_numpy().astype(object)[table.item])
+    cond, conditions = ag.encode(table.condition)            # -1 = no condition recorded
+    key = corpus * (len(conditions) + 1) + cond + 1
+    keys = sorted(np.unique(key).tolist(), key=lambda k: (k // (len(conditions) + 1), (k % (len(conditions) + 1)) or 1e9))
+    return {(corpora[k // (len(conditions) + 1)], conditions[k % (len(conditions) + 1) - 1]
+             if k % (len(conditions) + 1) else None): key == k for k in keys}
+
+
+def analyse_section(t: RatingTable, everyone: RatingTable, field: str, level: str, n_boot: int, seed: int,
+                    ci: float) -> dict:
+    """One section: counts, coefficients and breakdowns of ratings that share a corpus and condition."""
+    s = _Section(t, everyone)
+    kw = dict(n_boot=n_boot, seed=seed, ci=ci)
+    splits = t.samples.column("split").to_numpy().astype(object)[np.unique(t.item)]
+    persp = {str(k): int(v) for k, v in zip(*np.unique(np.where(t.perspective == None, "not recorded",  # noqa: E711
+                                                                     t.perspective).astype(str), return_counts=True))}
+    out: dict = {"splits": sorted({str(x) for x in splits}), "perspectives": persp,
+                 "counts": _counts(t, s), "vocabulary": vocabulary(t, s)}
+    values = s.set_values() if field == "label" else t.dims[field]
+    has_field = bool((s.set_code >= 0).any()) if field == "label" else bool(np.isfinite(values).any())
+    pairwise = ag.pairwise_cohen(t.item, t.rater, s.set_values(), min_overlap=MIN_OVERLAP)
+    if not has_field:
+        out["reason"] = f"no rating has a {field} value"
+        out["headline"] = []
+    elif field == "label":
+        la = ag.label_agreement(t.item, t.labels, **kw)
+        out["headline"] = [e.to_dict() for k, e in la.items() if k != "per_class"] + [pairwise.mean.to_dict()]
+        out["per_class"] = [{"label": k, **e.to_dict()} for k, e in la["per_class"].items()]
+    else:
+        alphas = [ag.krippendorff_alpha(t.item, values, level, **kw)]
+        if level != "interval":
+            alphas.append(ag.krippendorff_alpha(t.item, values, "interval", **kw))
+        forms = ag.icc(t.item, t.rater, values, **kw)
+        out["headline"] = [e.to_dict() for e in alphas + [forms[f] for f in ag.ICC_FORMS]]
+    out["coverage"] = coverage(out["counts"], out["headline"][0] if out["headline"] else None, field)
+    if (s.set_code >= 0).any():
+        out["rater_matrix"] = {"raters": [str(r) for r in pairwise.raters], "min_overlap": MIN_OVERLAP,
+                               "kappa": [[None if not np.isfinite(v) else round(float(v), 4) for v in row]
+                                         for row in pairwise.kappa],
+                               "overlap": pairwise.overlap.tolist()}
+        out["difficulty"] = item_difficulty(s)
+    out["continuous"] = {d: ag.krippendorff_alpha(t.item, t.dims[d], "interval", **kw).to_dict()
+                         for d in DIMENSIONS if d != field and np.isfinite(t.dims[d]).any()}
+    out["per_rater"] = per_rater(s)
+    out["label_distribution"] = label_distribution(s)
+    out["human_vs_llm"] = human_vs_llm(everyone, field, level, **kw)
+    return out
+
+
+def _counts(t: RatingTable, s: _Section) -> dict:
+    kinds, n = np.unique(t.kind.astype(str), return_counts=True)
+    has_label = s.set_code >= 0
+    per_item = np.bincount(t.item[has_label], minlength=t.samples.num_rows)
+    return {"items_rated": int(len(np.unique(t.item))), "ratings": len(t),
+            "ratings_by_kind": {str(k): int(v) for k, v in zip(kinds, n)},
+            "named_raters": len(s.raters), "anonymous_ratings": int((s.r < 0).sum()),
+            "label_ratings": int(has_label.sum()), "items_with_label": int((per_item > 0).sum()),
+            "items_rated_once": int((per_item == 1).sum()),
+            "chose_none": int((has_label & (s.d.lens == 0)).sum())}
+
+
+def coverage(counts: dict, first: dict | None, field: str) -> str:
+    """One sentence: the items and ratings the coefficients use, and why that differs from the header."""
+    if first is None or not first.get("n_items"):
+        return ""
+    n, r = first["n_items"], first["n_ratings"]
+    if n == counts["items_rated"] and r == counts["ratings"]:
+        text = f"The coefficients use all {n:,} items and all {r:,} ratings."
+    else:
+        text = (f"The coefficients use {n:,} of the {counts['items_rated']:,} items and {r:,} of the "
+                f"{counts['ratings']:,} ratings: the items with two or more ratings "
+                + ("with a label." if field == "label" else f"with a {field} value."))
+    if field == "label" and (n, r) != (counts["items_rated"], counts["ratings"]):
+        left = [f"{counts['items_rated_once']:,} items with a single label rating (nothing to compare)"
+                if counts["items_rated_once"] else "",
+                f"{counts['ratings'] - counts['label_ratings']:,} ratings without a categorical judgment (labels null)"
+                if counts["ratings"] > counts["label_ratings"] else ""]
+        if any(left):
+            text += " Left out: " + "; ".join(x for x in left if x) + "."
+    if counts.get("chose_none"):
+        text += f" {counts['chose_none']:,} ratings chose none of the labels: they count, as the value (none)."
+    return text
+
+
+def vocabulary(t: RatingTable, s: _Section) -> dict:
+    """Labels checked against the taxonomy: unknown terms, and a term used beside its basic emotion
+    (``joy`` by one group, ``happiness`` by another) which the coefficients count as disagreement."""
+    from emodata.taxonomy import get_taxonomy
+    tax = get_taxonomy()
+    names = s.d.names
+    g, groups = ag.encode(np.where(t.rater == None, "anonymous", t.kind.astype(str)))  # noqa: E711
+    rix = np.repeat(np.arange(len(s.d.lens)), np.maximum(s.d.lens, 0))
+    ok = s.d.flat >= 0
+    pairs = np.unique(s.d.flat[ok] * len(groups) + g[rix[ok]])
+    by = {lab: [] for lab in names}
+    for p in pairs.tolist():
+        by[names[p // len(groups)]].append(groups[p % len(groups)])
+    used = set(names)
+    mixed = [{"term": x, "basic": tax.terms[x].parent, "term_used_by": by[x], "basic_used_by": by[tax.terms[x].parent]}
+             for x in names if x in tax.terms and tax.terms[x].parent != x and tax.terms[x].parent in used]
+    return {"labels": names, "unknown": [x for x in names if x not in tax.terms], "mixed": mixed}
+
+
+def per_rater(s: _Section) -> list[dict]:
+    """Items, ratings, agreement with co-raters, top labels and VAD bias of every named rater."""
+    t, r = s.t, s.r
+    nr = len(s.raters)
+    if nr == 0:
+        return []
+    named = r >= 0
+    n_ratings = np.bincount(r[named], minlength=nr)
+    n_items = np.bincount(np.unique(t.item[named] * nr + r[named]) % nr, minlength=nr)
+    u, _ = ag.encode(t.item)
+    i, j = ag._within_item_pairs(u)
+    own = named[i] & (t.rater[i] != t.rater[j])   # a rater's own ratings of the item in other conditions are not co-raters
+    i, j = i[own], j[own]
+    lab = (s.set_code[i] >= 0) & (s.set_code[j] >= 0)
+    agree = np.bincount(r[i[lab]], (s.set_code[i[lab]] == s.set_code[j[lab]]).astype(float), nr)
+    pairs = np.bincount(r[i[lab]], minlength=nr)
+    bias = {}
+    for d in DIMENSIONS:
+        x = t.dims[d]
+        ok = np.isfinite(x[i]) & np.isfinite(x[j])   # mean over pairs of (own - co-rater)
+        bias[d] = (np.bincount(r[i[ok]], x[i[ok]] - x[j[ok]], nr), np.bincount(r[i[ok]], minlength=nr))
+    top = _label_counts(s, np.where(named, r, -1), nr)
+    kinds = np.empty(nr, object)
+    kinds[r[named]] = t.kind[named]
+    persp = np.empty(nr, object)
+    persp[r[named]] = t.perspective[named]
+    rows = []
+    for k in np.argsort(-n_ratings, kind="stable"):
+        row = {"rater": str(s.raters[k]), "kind": str(kinds[k]), "perspective": persp[k],
+               "n_items": int(n_items[k]), "n_ratings": int(n_ratings[k]),
+               "agreement_with_others": float(agree[k] / pairs[k]) if pairs[k] else None,
+               "top_labels": _top(top[k], s)}
+        for d in DIMENSIONS:
+            total, n = bias[d]
+            row[f"bias_{d}"] = float(total[k] / n[k]) if n[k] else None
+        rows.append(row)
+    return rows
+
+
+def _label_counts(s: _Section, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """(groups x (labels + 1)) counts of chosen labels per rating group; the last column counts "chose none"."""
+    n_lab = len(s.d.names)
+    rix = np.repeat(np.arange(len(s.d.lens)), np.maximum(s.d.lens, 0))
+    ok = (group[rix] >= 0) & (s.d.flat >= 0)
+    counts = np.bincount(group[rix[ok]] * (n_lab + 1) + s.d.flat[ok], minlength=n_groups * (n_lab + 1))
+    none = (group >= 0) & (s.d.lens == 0)
+    counts = counts.reshape(n_groups, n_lab + 1)
+    counts[:, n_lab] += np.bincount(group[none], minlength=n_groups)
+    return counts
+
+
+def _top(counts: np.ndarray, s: _Section, k: int = 3) -> list[list]:
+    total = counts.sum()
+    names = s.d.names + ["(none)"]
+    return [[names[j], round(float(counts[j] / total), 4)] for j in np.argsort(-counts, kind="stable")[:k]
+            if counts[j] > 0]
+
+
+def label_distribution(s: _Section) -> dict:
+    """Share of chosen labels ("(none)" = chose none) per rater group (human / llm / self / anonymous)."""
+    group_of = np.where(s.t.rater == None, "anonymous", s.t.kind.astype(str))  # noqa: E711 (elementwise)
+    g, groups = ag.encode(group_of)
+    counts = _label_counts(s, g, len(groups))
+    names = s.d.names + ["(none)"]
+    return {str(grp): {names[j]: round(float(c / row.sum()), 6) for j, c in enumerate(row) if c}
+            for grp, row in zip(groups, counts) if row.sum()}
+
+
+def item_difficulty(s: _Section, top: int = 10) -> dict:
+    """Entropy (bits) of the distribution of label sets over each item's ratings, on the items the
+    coefficients use; the hardest items with their text (or media file) and votes."""
+    d = s.d
+    if d.n_items == 0:
+        return {"reason": "no item has two or more categorical ratings", "entropies": []}
+    c = s.set_code[d.mask]
+    u = d.code[d.mask]
+    q = len(s.sets)
+    counts = ag._block(u, c, d.n_items, q)
+    rows, cols, vals = ag._entries(counts)
+    m = np.bincount(u, minlength=d.n_items).astype(float)
+    p = vals / m[rows]
+    ent = np.bincount(rows, -p * np.log2(p), d.n_items) + 0.0
+    hardest = np.argsort(-ent, kind="stable")[:top]
+    sample_of = np.zeros(d.n_items, np.int64)
+    sample_of[u] = s.t.item[d.mask]
+    info = s.t.samples.take(pa.array(sample_of[hardest])).to_pylist()
+    items = []
+    for k, row in zip(hardest, info):
+        mine = rows == k
+        votes = sorted(zip(vals[mine].astype(int).tolist(), [s.set_names[x] for x in cols[mine]]), key=lambda v: -v[0])
+        items.append({"id": row["id"], "text": _describe(row), "entropy": round(float(ent[k]), 4),
+                      "votes": [[name, n] for n, name in votes]})
+    return {"n_items": d.n_items, "mean_entropy": float(ent.mean()), "share_unanimous": float((ent == 0).mean()),
+            "hardest": items, "entropies": ent.tolist()}
+
+
+def _describe(sample: dict, limit: int = 240) -> str:
+    text = sample.get("text")
+    if text:
+        return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+    media = next((sample[k] for k in ("audio_path", "video_path", "image_path") if sample.get(k)), None)
+    return f"[{media}]" if media else ""
+
+
+def human_vs_llm(t: RatingTable, field: str, level: str, n_boot: int, seed: int, ci: float) -> dict:
+    """Alpha with and without LLM raters, and each LLM rater against the human consensus."""
+    llm = t.kind == "llm"
+    human = np.isin(t.kind, ["human", "self"])
+    if not llm.any():
+        return {"reason": "no LLM ratings in this section"}
+    if not human.any():
+        return {"reason": "no human ratings to compare the LLM raters with"}
+    kw = dict(n_boot=n_boot, seed=seed, ci=ci)
+    s = _Section(t, t)
+    values = s.set_values() if field == "label" else t.dims[field]
+    lvl = "nominal" if field == "label" else level
+    both = human | llm
+    out = {"alpha_humans": ag.krippendorff_alpha(t.item[human], values.filter(pa.array(human)) if field == "label"
+                                                 else values[human], lvl, **kw).to_dict(),
+           "alpha_humans_and_llms": ag.krippendorff_alpha(t.item[both], values.filter(pa.array(both))
+                                                          if field == "label" else values[both], lvl, **kw).to_dict(),
+           "llm_raters": []}
+    n_samples = t.samples.num_rows
+    q = len(s.sets)
+    voted = human & (s.set_code >= 0)
+    plural = np.full(n_samples, -1)
+    if voted.any() and q:  # human plurality label set per sample; ties -> the alphabetically first set
+        counts = np.bincount(t.item[voted] * q + s.set_code[voted], minlength=n_samples * q).reshape(n_samples, q)
+        plural = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1)
+    means = {}
+    for d in DIMENSIONS:
+        ok = human & np.isfinite(t.dims[d])
+        if ok.any():
+            n = np.bincount(t.item[ok], minlength=n_samples)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                means[d] = np.bincount(t.item[ok], t.dims[d][ok], n_samples) / n
+    for name in sorted({str(x) for x in t.rater[llm] if x is not None}):
+        mine = llm & (t.rater == name)
+        row: dict = {"rater": name, "n_items": int(len(np.unique(t.item[mine])))}
+        pair = mine & (s.set_code >= 0) & (plural[t.item] >= 0)
+        if pair.any():
+            x = [s.set_names[k] for k in s.set_code[pair]]
+            y = [s.set_names[k] for k in plural[t.item[pair]]]
+            row["kappa_vs_human_consensus"] = ag.cohen_kappa_table(x, y, name="Cohen's kappa vs human plurality",
+                                                                   **kw).to_dict()
+            row["accuracy_vs_human_consensus"] = float(np.mean(s.set_code[pair] == plural[t.item[pair]]))
+        for d, mean in means.items():
+            ok = mine & np.isfinite(t.dims[d]) & np.isfinite(mean[t.item])
+            if ok.any():
+                row[f"ccc_{d}_vs_human_mean"] = ag.lin_ccc(t.dims[d][ok], mean[t.item[ok]], name=f"Lin's CCC {d}",
+                                                           **kw).to_dict()
+        out["llm_raters"].append(row)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
-# plots (matplotlib -> inline base64 PNG)
+# charts (inline SVG)
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+def _svg(width: float, height: float, body: str, label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{html.escape(label)}">{body}</svg>')
 
 
-def make_plots(summary: dict, table: RatingTable) -> dict[str, str]:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    plots = {}
-    pc_rows = [r for r in summary.get("per_class", []) if r["value"] is not None]
-    if pc_rows:
-        pc_rows.sort(key=lambda r: r["value"])
-        fig, ax = plt.subplots(figsize=(7, 0.28 * len(pc_rows) + 1.2))
-        y = np.arange(len(pc_rows))
-        v = np.array([r["value"] for r in pc_rows])
-        lo = np.array([r["ci_low"] if r["ci_low"] is not None else r["value"] for r in pc_rows])
-        hi = np.array([r["ci_high"] if r["ci_high"] is not None else r["value"] for r in pc_rows])
-        ax.barh(y, v, color="#4c78a8")
-        ax.errorbar(v, y, xerr=[v - lo, hi - v], fmt="none", ecolor="#d62728", capsize=2)
-        ax.set_yticks(y, [r["label"] for r in pc_rows], fontsize=8)
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(f"Krippendorff's alpha (binary, per class) with {int(summary['ci'] * 100)}% CI")
-        plots["per_class"] = _png(fig)
-    rm = summary.get("rater_matrix")
-    if rm and len(rm["raters"]) >= 2:
-        k = np.array([[np.nan if v is None else v for v in row] for row in rm["kappa"]], dtype=float)
-        ov = np.array(rm["overlap"])
-        keep = np.argsort(-ov.sum(axis=1))[:MAX_HEATMAP_RATERS]
-        keep.sort()
-        k = k[np.ix_(keep, keep)]
-        names = [rm["raters"][i] for i in keep]
-        fig, ax = plt.subplots(figsize=(6.5, 5.5))
-        im = ax.imshow(np.ma.masked_invalid(k), cmap="viridis", vmin=-0.2, vmax=1)
-        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
-        ax.set_yticks(range(len(names)), names, fontsize=6)
-        fig.colorbar(im, ax=ax, label="Cohen's kappa")
-        ax.set_title(f"Rater x rater Cohen's kappa (pairs with >= {rm['min_overlap']} shared items)", fontsize=9)
-        plots["heatmap"] = _png(fig)
-    dist = summary.get("label_distribution") or {}
-    if dist:
-        labels = sorted({lab for d in dist.values() for lab in d})
-        fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(labels) + 2), 3.6))
-        width = 0.8 / len(dist)
-        colors = {"human": "#4c78a8", "llm": "#f58518", "anonymous": "#54a24b", "self": "#b279a2",
-                  "model": "#e45756"}
-        for g_i, (g, d) in enumerate(sorted(dist.items())):
-            ax.bar(np.arange(len(labels)) + g_i * width, [d.get(lab, 0) for lab in labels], width,
-                   label=g, color=colors.get(g, None))
-        ax.set_xticks(np.arange(len(labels)) + 0.4 - width / 2, labels, rotation=60, ha="right", fontsize=8)
-        ax.set_ylabel("share of chosen labels")
-        ax.legend(title="rater group", fontsize=8)
-        plots["labels"] = _png(fig)
-    v, a = table.dims["valence"], table.dims["arousal"]
+def _text(x, y, s, size=11, anchor="start", fill="#222", extra="") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" {extra}>'
+            f'{html.escape(str(s))}</text>')
+
+
+def _rect(x, y, w, h, fill, title=None) -> str:
+    tip = f"<title>{html.escape(title)}</title>" if title else ""
+    return f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{max(h, 0):.1f}" fill="{fill}">{tip}</rect>'
+
+
+def _short(s: str, n: int = 22) -> str:
+    return s if len(s) <= n else s[:n - 1] + "\u2026"
+
+
+def chart_per_class(rows: list[dict], ci: float) -> str:
+    rows = sorted((r for r in rows if r["value"] is not None), key=lambda r: r["value"])
+    if not rows:
+        return ""
+    left, width, bar = 150, 420, 18
+    lo_v = min(0.0, min(r["ci_low"] if r["ci_low"] is not None else r["value"] for r in rows))
+    span = 1.0 - lo_v
+
+    def x(v):
+        return left + (v - lo_v) / span * width
+
+    parts = []
+    for k, r in enumerate(rows):
+        y = 24 + k * (bar + 6)
+        parts.append(_text(left - 6, y + 13, _short(r["label"]), anchor="end"))
+        a, b = sorted((x(0), x(r["value"])))
+        parts.append(_rect(a, y, b - a, bar, GROUP_COLORS["human"], f"{r['label']}: {r['value']:.3f}"))
+        if r["ci_low"] is not None:
+            parts.append(f'<line x1="{x(r["ci_low"]):.1f}" x2="{x(r["ci_high"]):.1f}" y1="{y + bar / 2:.1f}" '
+                         f'y2="{y + bar / 2:.1f}" stroke="#d62728" stroke-width="2"/>')
+        parts.append(_text(left + width + 8, y + 13, f"{r['value']:.2f}", size=10))
+    bottom = 24 + len(rows) * (bar + 6)
+    parts.append(f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="18" y2="{bottom:.1f}" stroke="#000" stroke-width="0.8"/>')
+    for v in np.arange(math.ceil(lo_v * 4) / 4, 1.001, 0.25):
+        parts.append(_text(x(v), bottom + 14, f"{v:.2f}", size=9, anchor="middle", fill="#555"))
+    parts.append(_text(left, 12, f"binary alpha per class, {int(ci * 100)}% CI (red)", size=11, fill="#555"))
+    return _svg(left + width + 60, bottom + 22, "".join(parts), "per-class alpha")
+
+
+def _viridis(v: float) -> str:
+    anchors = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+    t = min(max((v + 0.2) / 1.2, 0.0), 1.0) * (len(anchors) - 1)
+    k = min(int(t), len(anchors) - 2)
+    a, b = anchors[k], anchors[k + 1]
+    return "#%02x%02x%02x" % tuple(round(a[i] + (b[i] - a[i]) * (t - k)) for i in range(3))
+
+
+def chart_heatmap(rm: dict) -> str:
+    n_all = len(rm["raters"])
+    if n_all < 2:
+        return ""
+    ov = np.array(rm["overlap"])
+    keep = np.sort(np.argsort(-ov.sum(axis=1), kind="stable")[:MAX_HEATMAP_RATERS])
+    names = [_short(rm["raters"][i], 18) for i in keep]
+    cell = 34 if len(keep) <= 12 else 26
+    left = top = 7 * max(len(x) for x in names) + 14
+    parts = []
+    for a, i in enumerate(keep):
+        parts.append(_text(left - 6, top + a * cell + cell / 2 + 4, names[a], size=10, anchor="end"))
+        cx = left + a * cell + cell / 2
+        parts.append(_text(cx, top - 6, names[a], size=10, extra=f'transform="rotate(-60 {cx:.1f} {top - 6})"'))
+        for b, j in enumerate(keep):
+            v = rm["kappa"][i][j]
+            tip = f"{rm['raters'][i]} x {rm['raters'][j]}: {ov[i][j]} shared items"
+            if v is None:
+                parts.append(_rect(left + b * cell, top + a * cell, cell - 1, cell - 1, "#f0f0f0", tip))
+                continue
+            parts.append(_rect(left + b * cell, top + a * cell, cell - 1, cell - 1, _viridis(v), f"{tip}, kappa {v:.3f}"))
+            parts.append(_text(left + b * cell + cell / 2, top + a * cell + cell / 2 + 3, f"{v:.2f}",
+                               size=9 if cell > 30 else 8, anchor="middle", fill="#000" if v > 0.45 else "#fff"))
+    size = left + len(keep) * cell
+    note = (f"Cohen's kappa of rater pairs sharing >= {rm['min_overlap']} items; grey: fewer shared items or undefined"
+            + (f"; the {len(keep)} busiest of {n_all} raters" if n_all > len(keep) else ""))
+    parts.append(_text(4, size + 16, note, size=10, fill="#555"))
+    return _svg(max(size + 10, 520), size + 24, "".join(parts), "rater heatmap")
+
+
+def chart_labels(dist: dict) -> str:
+    if not dist:
+        return ""
+    labels = sorted({lab for d in dist.values() for lab in d})
+    groups = sorted(dist)
+    bw = max(4.0, min(14.0, 60.0 / len(groups)))
+    step = bw * len(groups) + 8
+    left, top, height = 40, 24, 160
+    vmax = max(v for d in dist.values() for v in d.values())
+    parts = []
+    for k, lab in enumerate(labels):
+        x0 = left + k * step
+        for g_i, g in enumerate(groups):
+            v = dist[g].get(lab, 0.0)
+            h = v / vmax * height
+            parts.append(_rect(x0 + g_i * bw, top + height - h, bw - 1, h, GROUP_COLORS.get(g, "#888"),
+                               f"{g}: {lab} {v:.1%}"))
+        cx = x0 + step / 2 - 4
+        parts.append(_text(cx, top + height + 10, _short(lab, 16), size=10, anchor="end",
+                           extra=f'transform="rotate(-50 {cx:.1f} {top + height + 10})"'))
+    for g_i, g in enumerate(groups):
+        parts.append(_rect(left + g_i * 110, 4, 10, 10, GROUP_COLORS.get(g, "#888")))
+        parts.append(_text(left + g_i * 110 + 14, 13, g, size=10))
+    parts.append(_text(4, top + 10, f"{vmax:.0%}", size=9, fill="#555"))
+    return _svg(left + len(labels) * step + 20, top + height + 100, "".join(parts), "label distribution")
+
+
+def chart_vad(t: RatingTable, limit: int = 1500) -> str:
+    v, a = t.dims["valence"], t.dims["arousal"]
     ok = np.isfinite(v) & np.isfinite(a)
-    if ok.any():
-        fig, ax = plt.subplots(figsize=(5, 5))
-        groups = np.array(["anonymous" if r is None else str(k) for r, k in zip(table.rater, table.kind)])
-        rng = np.random.default_rng(0)
-        for g, color in (("human", "#4c78a8"), ("self", "#b279a2"), ("anonymous", "#54a24b"),
-                         ("model", "#e45756"), ("llm", "#f58518")):
-            m = ok & (groups == g)
-            if m.any():
-                jitter = rng.normal(0, 0.02, (2, int(m.sum())))  # discrete scales overlap
-                ax.scatter(v[m] + jitter[0], a[m] + jitter[1], s=14, alpha=0.5, color=color, label=g)
-        ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(-1.05, 1.05)
-        ax.axhline(0, color="grey", lw=0.5)
-        ax.axvline(0, color="grey", lw=0.5)
-        ax.set_xlabel("valence")
-        ax.set_ylabel("arousal")
-        ax.legend(fontsize=8)
-        ax.set_title("Ratings in valence-arousal space", fontsize=9)
-        plots["vad"] = _png(fig)
-    ent = (summary.get("difficulty") or {}).get("entropies") or []
-    if ent:
-        fig, ax = plt.subplots(figsize=(5.5, 3))
-        ax.hist(ent, bins=20, color="#72b7b2")
-        ax.set_xlabel("entropy of the soft label (bits)")
-        ax.set_ylabel("items")
-        plots["difficulty"] = _png(fig)
-    return plots
+    if not ok.any():
+        return ""
+    size, pad = 320, 30
+    group = np.where(t.rater == None, "anonymous", t.kind.astype(str))  # noqa: E711 (elementwise)
+    rng = np.random.default_rng(0)
+    parts = [_rect(pad, pad, size, size, "#fafafa"),
+             f'<line x1="{pad}" x2="{pad + size}" y1="{pad + size / 2}" y2="{pad + size / 2}" stroke="#bbb"/>',
+             f'<line x1="{pad + size / 2}" x2="{pad + size / 2}" y1="{pad}" y2="{pad + size}" stroke="#bbb"/>']
+    shown = []
+    for g in ("human", "self", "anonymous", "model", "llm"):
+        idx = np.flatnonzero(ok & (group == g))
+        if not len(idx):
+            continue
+        if len(idx) > limit:
+            idx = rng.choice(idx, limit, replace=False)
+        shown.append(f"{g} {len(idx):,}")
+        jitter = rng.normal(0, 0.015, (2, len(idx)))   # discrete scales overlap
+        xs = pad + (np.clip(v[idx] + jitter[0], -1, 1) + 1) / 2 * size
+        ys = pad + (1 - (np.clip(a[idx] + jitter[1], -1, 1) + 1) / 2) * size
+        color = GROUP_COLORS.get(g, "#888")
+        parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}" fill-opacity="0.55"/>' for x, y in zip(xs, ys)]
+    parts.append(_text(pad + size / 2, pad + size + 20, "valence", anchor="middle"))
+    parts.append(_text(12, pad + size / 2, "arousal", anchor="middle", extra=f'transform="rotate(-90 12 {pad + size / 2})"'))
+    parts.append(_text(pad, 16, "ratings shown: " + ", ".join(shown), size=10, fill="#555"))
+    return _svg(size + 2 * pad, size + 2 * pad + 6, "".join(parts), "valence-arousal scatter")
+
+
+def chart_histogram(values: list[float]) -> str:
+    if not values:
+        return ""
+    counts, edges = np.histogram(values, bins=20)
+    left, top, width, height = 40, 10, 400, 120
+    parts = []
+    for k, c in enumerate(counts):
+        h = c / max(counts.max(), 1) * height
+        parts.append(_rect(left + k * width / 20, top + height - h, width / 20 - 1, h, "#72b7b2",
+                           f"{edges[k]:.2f}-{edges[k + 1]:.2f} bits: {c} items"))
+    parts.append(_text(left, top + height + 14, f"{edges[0]:.2f}", size=9, fill="#555"))
+    parts.append(_text(left + width, top + height + 14, f"{edges[-1]:.2f} bits", size=9, anchor="end", fill="#555"))
+    parts.append(_text(4, top + 10, f"{counts.max()}", size=9, fill="#555"))
+    return _svg(left + width + 20, top + height + 22, "".join(parts), "difficulty histogram")
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,121 +630,188 @@ def _est_rows(ests: list[dict]) -> str:
             "<th>reason if undefined</th><th>details</th></tr>" + "".join(rows) + "</table>")
 
 
-def _img(plots, key, alt) -> str:
-    return f'<img id="plot-{key}" alt="{alt}" src="{plots[key]}">' if key in plots else ""
+def _figure(svg: str, key: str) -> str:
+    return f'<figure id="plot-{key}">{svg}</figure>' if svg else ""
 
 
-def render_html(summary: dict, plots: dict[str, str]) -> str:
-    s = summary
-    parts = [f"<p>{html.escape(s.get('dataset', ''))} &middot; corpora: {html.escape(', '.join(s.get('corpora', [])))} &middot; "
-             f"field <b>{s['field']}</b> at level <b>{s['level']}</b> &middot; raters: {s['raters']} &middot; "
-             f"{s['n_ratings']} ratings on {s['n_items_rated']} items ({s['n_samples']} samples) &middot; "
-             f"{s['n_named_raters']} named raters, {s['n_anonymous_ratings']} anonymous votes &middot; "
-             f"{s['n_boot']} bootstrap resamples (items), seed {s['seed']}</p>"]
+def _share(pairs: list) -> str:
+    return ", ".join(f"{name} {share:.0%}" for name, share in pairs)
+
+
+def section_title(s: dict) -> str:
+    return (f"{s['corpus']} \u00b7 condition: {s['condition'] if s['condition'] is not None else 'none recorded'}"
+            f" \u00b7 split: {', '.join(s['splits'])}")
+
+
+def _section_html(s: dict, table: RatingTable | None, ci: float) -> str:
+    c = s["counts"]
+    kinds = ", ".join(f"{k} {v:,}" for k, v in c["ratings_by_kind"].items())
+    persp = ", ".join(f"{k} {v:,}" for k, v in s["perspectives"].items())
+    parts = [f"<h2>{html.escape(section_title(s))}</h2>",
+             f"<p>{c['ratings']:,} ratings ({html.escape(kinds)}) on {c['items_rated']:,} items; "
+             f"{c['named_raters']:,} named raters, {c['anonymous_ratings']:,} anonymous votes; "
+             f"perspective of the ratings: {html.escape(persp)}.</p>"]
+    if s.get("coverage"):
+        parts.append(f"<p class=note>{html.escape(s['coverage'])}</p>")
+    voc = s["vocabulary"]
+    for m in voc["mixed"]:
+        parts.append(f"<p class=warn>'{html.escape(m['term'])}' (used by {html.escape(', '.join(m['term_used_by']))}) "
+                     f"and its basic emotion '{html.escape(m['basic'])}' (used by "
+                     f"{html.escape(', '.join(m['basic_used_by']))}) are different categories here: relabel one "
+                     "vocabulary or compare with --labels basic.</p>")
+    if voc["unknown"]:
+        parts.append(f"<p class=warn>labels not in the taxonomy: {html.escape(', '.join(voc['unknown']))}</p>")
     if s.get("reason"):
         parts.append(f"<p class=warn>{html.escape(s['reason'])}</p>")
-    parts.append("<h2>Headline coefficients</h2>" + _est_rows(s.get("headline", [])))
+    parts.append("<h3>Headline coefficients</h3>" + _est_rows(s.get("headline", [])))
     if s.get("continuous"):
-        parts.append("<h2>Continuous dimensions (interval alpha)</h2>"
+        parts.append("<h3>Continuous dimensions (interval alpha)</h3>"
                      + _est_rows([{**e, "name": f"{d}: {e['name']}"} for d, e in s["continuous"].items()]))
     if "per_class" in s:
-        parts.append("<h2>Per class</h2>" + _img(plots, "per_class", "per-class alpha")
+        parts.append("<h3>Per class</h3>" + _figure(chart_per_class(s["per_class"], ci), "per_class")
                      + _est_rows([{**r, "name": r["label"]} for r in s["per_class"]]))
     if "rater_matrix" in s:
-        parts.append("<h2>Rater x rater agreement</h2>" + (_img(plots, "heatmap", "rater heatmap") or
-                                                            "<p>fewer than two named raters</p>"))
+        parts.append("<h3>Rater x rater agreement</h3>" + (_figure(chart_heatmap(s["rater_matrix"]), "heatmap") or
+                                                           "<p>fewer than two named raters</p>"))
     if s.get("per_rater"):
-        cols = ["rater", "kind", "n_items", "agreement_with_others", *[f"bias_{d}" for d in DIMENSIONS]]
-        rows = "".join("<tr>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in cols)
-                       + f"<td class=small>{html.escape(json.dumps(r['label_distribution']))}</td></tr>"
-                       for r in s["per_rater"])
-        parts.append("<h2>Per rater</h2><p class=small>agreement_with_others: share of agreeing pairs with "
-                     "co-raters on the same item; bias: mean of (own value &minus; co-rater value).</p><table><tr>"
-                     + "".join(f"<th>{c}</th>" for c in cols) + "<th>top labels</th></tr>" + rows + "</table>")
+        cols = ["rater", "kind", "perspective", "n_items", "n_ratings", "agreement_with_others",
+                *[f"bias_{d}" for d in DIMENSIONS]]
+        rows = "".join("<tr>" + "".join(f"<td>{_fmt(r[k])}</td>" for k in cols)
+                       + f"<td>{html.escape(_share(r['top_labels']))}</td></tr>" for r in s["per_rater"][:MAX_RATER_ROWS])
+        more = (f"<p class=small>the {MAX_RATER_ROWS} raters with most ratings of {len(s['per_rater']):,} "
+                "(all in the JSON)</p>" if len(s["per_rater"]) > MAX_RATER_ROWS else "")
+        parts.append("<h3>Per rater</h3><p class=small>agreement_with_others: share of agreeing pairs with co-raters "
+                     "on the same item; bias: mean of (own value &minus; co-rater value); top labels: share of the "
+                     "rater's chosen labels.</p><table><tr>" + "".join(f"<th>{k}</th>" for k in cols)
+                     + "<th>top labels</th></tr>" + rows + "</table>" + more)
     else:
-        parts.append("<h2>Per rater</h2><p>anonymous votes only: no per-rater breakdown</p>")
-    parts.append("<h2>Label distribution per rater group</h2>" + (_img(plots, "labels", "label distribution")
-                                                                 or "<p>no categorical ratings</p>"))
-    parts.append("<h2>Valence-arousal</h2>" + (_img(plots, "vad", "VAD scatter") or
-                                                "<p>no ratings with both valence and arousal</p>"))
+        parts.append("<h3>Per rater</h3><p>anonymous votes only: no per-rater breakdown</p>")
+    parts.append("<h3>Label distribution per rater group</h3>"
+                 + (_figure(chart_labels(s.get("label_distribution") or {}), "labels") or "<p>no categorical ratings</p>"))
+    if table is not None:
+        parts.append("<h3>Valence-arousal</h3>" + (_figure(chart_vad(table), "vad") or
+                                                    "<p>no ratings with both valence and arousal</p>"))
     diff = s.get("difficulty")
     if diff:
         if diff.get("reason"):
-            parts.append(f"<h2>Item difficulty</h2><p>{html.escape(diff['reason'])}</p>")
+            parts.append(f"<h3>Item difficulty</h3><p>{html.escape(diff['reason'])}</p>")
         else:
-            rows = "".join(f"<tr><td>{html.escape(h['id'])}</td><td class=num>{h['entropy']:.3f}</td>"
-                           f"<td class=small>{html.escape(json.dumps(h['votes']))}</td></tr>" for h in diff["hardest"])
-            parts.append(f"<h2>Item difficulty</h2><p>mean entropy {diff['mean_entropy']:.3f} bits over "
-                         f"{diff['n_items']} items; {diff['share_unanimous']:.1%} unanimous</p>"
-                         + _img(plots, "difficulty", "difficulty histogram")
-                         + "<table><tr><th>hardest items</th><th>entropy</th><th>votes</th></tr>" + rows + "</table>")
+            rows = "".join(f"<tr><td>{html.escape(h['id'])}</td><td>{html.escape(h['text'])}</td>"
+                           f"<td class=num>{h['entropy']:.3f}</td>"
+                           f"<td>{html.escape(', '.join(f'{name} {n}' for name, n in h['votes']))}</td></tr>"
+                           for h in diff["hardest"])
+            parts.append(f"<h3>Item difficulty</h3><p>mean entropy {diff['mean_entropy']:.3f} bits over "
+                         f"{diff['n_items']:,} items; {diff['share_unanimous']:.1%} unanimous</p>"
+                         + _figure(chart_histogram(diff.get("entropies") or []), "difficulty")
+                         + "<table><tr><th>hardest items</th><th>text / media</th><th>entropy</th><th>votes</th></tr>"
+                         + rows + "</table>")
     hv = s.get("human_vs_llm", {})
-    parts.append("<h2>Humans vs LLMs</h2>")
+    parts.append("<h3>Humans vs LLMs</h3>")
     if hv.get("reason"):
         parts.append(f"<p>{html.escape(hv['reason'])}</p>")
     else:
-        ests = [{**hv["alpha_humans"], "name": "alpha, humans only"},
-                {**hv["alpha_humans_and_llms"], "name": "alpha, humans + LLMs"}]
-        for r in hv["llm_raters"]:
-            for k, v in r.items():
-                if isinstance(v, dict):
-                    ests.append({**v, "name": f"{r['rater']}: {v['name']}"})
-        parts.append(_est_rows(ests))
+        parts.append(_est_rows(_hv_rows(hv)))
+    return "\n".join(parts)
+
+
+def _hv_rows(hv: dict) -> list[dict]:
+    rows = [{**hv["alpha_humans"], "name": "alpha, humans only"},
+            {**hv["alpha_humans_and_llms"], "name": "alpha, humans + LLMs"}]
+    for r in hv["llm_raters"]:
+        rows += [{**v, "name": f"{r['rater']}: {v['name']}"} for v in r.values() if isinstance(v, dict)]
+    return rows
+
+
+def _title(s: dict) -> str:
+    return f"Agreement report: {', '.join(s.get('corpora', [])) or s.get('dataset', '')}"
+
+
+def _settings(s: dict) -> str:
+    where = ", ".join(x for x in (f"split {s['split']}" if s.get("split") else "all splits",
+                                  f"condition {s['condition']}" if s.get("condition") else "") if x)
+    return (f"dataset {s.get('dataset', '')}; corpora {', '.join(s.get('corpora', []))}; {where}; field "
+            f"{s['field']} at level {s['level']}; raters: {s['raters']}; labels: {s.get('labels', 'as-is')}; "
+            f"{s['n_boot']} bootstrap resamples of items, seed {s['seed']}, {int(s['ci'] * 100)}% CI")
+
+
+def render_html(summary: dict, table: RatingTable | None = None) -> str:
+    s = summary
+    parts = [f"<p>{html.escape(_settings(s))}.</p>"]
+    if s.get("reason"):
+        parts.append(f"<p class=warn>{html.escape(s['reason'])}</p>")
+    if len(s["sections"]) > 1:
+        parts.append("<p>Sections: " + "; ".join(html.escape(section_title(x)) for x in s["sections"]) + ".</p>")
+    masks = section_masks(table) if table is not None else {}
+    for sec in s["sections"]:
+        mask = masks.get((sec["corpus"], sec["condition"]))
+        parts.append(_section_html(sec, table.subset(mask) if mask is not None else None, s["ci"]))
     tpl = string.Template(TEMPLATE.read_text(encoding="utf-8"))
-    return tpl.substitute(title=html.escape(f"Agreement report: {', '.join(s.get('corpora', []))}"),
-                          body="\n".join(parts))
+    return tpl.substitute(title=html.escape(_title(s)), body="\n".join(parts))
 
 
 def render_markdown(summary: dict) -> str:
     s = summary
-    lines = [f"# Agreement report: {', '.join(s.get('corpora', []))}", "",
-             f"field `{s['field']}`, level `{s['level']}`, raters `{s['raters']}`; {s['n_ratings']} ratings on "
-             f"{s['n_items_rated']} items; {s['n_boot']} bootstrap resamples, {int(s['ci'] * 100)}% CI.", ""]
+    lines = [f"# {_title(s)}", "", _settings(s) + ".", ""]
     if s.get("reason"):
         lines += [f"**{s['reason']}**", ""]
 
     def table(ests):
-        out = ["| coefficient | value | CI | items | reason |", "|---|---|---|---|---|"]
+        out = ["| coefficient | value | CI | items | ratings | reason |", "|---|---|---|---|---|---|"]
         for e in ests:
             ci = f"[{e['ci_low']:.3f}, {e['ci_high']:.3f}]" if e.get("ci_low") is not None else "-"
             v = f"{e['value']:.3f}" if e["value"] is not None else "undefined"
-            out.append(f"| {e['name']} | {v} | {ci} | {e.get('n_items', '')} | {e.get('reason') or ''} |")
+            out.append(f"| {e['name']} | {v} | {ci} | {e.get('n_items', '')} | {e.get('n_ratings', '')} | "
+                       f"{e.get('reason') or ''} |")
         return out + [""]
 
-    lines += ["## Headline", ""] + table(s.get("headline", []))
-    if s.get("continuous"):
-        lines += ["## Continuous dimensions", ""] + table([{**e, "name": f"{d} {e['name']}"}
-                                                         for d, e in s["continuous"].items()])
-    if s.get("per_class"):
-        lines += ["## Per class", ""] + table([{**r, "name": r["label"]} for r in s["per_class"]])
-    hv = s.get("human_vs_llm", {})
-    lines += ["## Humans vs LLMs", ""]
-    if hv.get("reason"):
-        lines += [hv["reason"], ""]
-    else:
-        lines += table([{**hv["alpha_humans"], "name": "alpha, humans only"},
-                        {**hv["alpha_humans_and_llms"], "name": "alpha, humans + LLMs"}])
+    for sec in s["sections"]:
+        c = sec["counts"]
+        lines += [f"## {section_title(sec)}", "",
+                  f"{c['ratings']:,} ratings on {c['items_rated']:,} items; {c['named_raters']:,} named raters, "
+                  f"{c['anonymous_ratings']:,} anonymous votes. {sec.get('coverage', '')}", ""]
+        lines += [f"**{m['term']} and its basic emotion {m['basic']} are both used: different categories here.**"
+                  for m in sec["vocabulary"]["mixed"]]
+        lines += ["### Headline", ""] + table(sec.get("headline", []))
+        if sec.get("continuous"):
+            lines += ["### Continuous dimensions", ""] + table([{**e, "name": f"{d} {e['name']}"}
+                                                               for d, e in sec["continuous"].items()])
+        if sec.get("per_class"):
+            lines += ["### Per class", ""] + table([{**r, "name": r["label"]} for r in sec["per_class"]])
+        hv = sec.get("human_vs_llm", {})
+        lines += ["### Humans vs LLMs", ""] + ([hv["reason"], ""] if hv.get("reason") else table(_hv_rows(hv)))
     return "\n".join(lines)
 
 
-def write_report(summary: dict, table: RatingTable, out: str | Path) -> list[Path]:
+def write_report(summary: dict, table: RatingTable | None, out: str | Path) -> list[Path]:
     """Write ``out`` (HTML) plus ``.json`` and ``.md`` summaries next to it; returns the paths."""
     out = Path(out)
-    html_text = render_html(summary, make_plots(summary, table))
     paths = [out, out.with_suffix(".json"), out.with_suffix(".md")]
-    data = {k: v for k, v in summary.items()}
-    if "difficulty" in data:
-        data["difficulty"] = {k: v for k, v in data["difficulty"].items() if k != "entropies"}
-    store.atomic_write_text(paths[1], json.dumps(data, indent=1, default=str))
-    store.atomic_write_text(paths[2], render_markdown(summary))
-    store.atomic_write_text(paths[0], html_text)
+    page = render_html(summary, table)
+    data = {**summary, "sections": [{k: ({kk: vv for kk, vv in v.items() if kk != "entropies"}
+                                         if k == "difficulty" else v) for k, v in sec.items()}
+                                    for sec in summary["sections"]]}
+    atomic_write_text(paths[1], json.dumps(data, indent=1, default=str))
+    atomic_write_text(paths[2], render_markdown(summary))
+    atomic_write_text(paths[0], page)
     return paths
 
 
 def run_report(root, *, corpora=None, split=None, raters="all", level=None, field="label", condition=None,
-               n_boot=1000, seed=0, ci=0.95, out) -> list[Path]:
-    """Load, analyse and write the report (the ``emodata agreement`` command)."""
+               labels="as-is", n_boot=1000, seed=0, ci=0.95, out) -> list[Path]:
+    """Load, analyse and write the report (the ``emodata agreement`` command).
+
+    ``labels="basic"`` compares every label as its basic emotion in the taxonomy."""
     table = load_ratings(root, corpora, split, condition)
-    meta = {"dataset": str(root), "corpora": corpora or store.corpora(root), "split": split, "condition": condition}
+    where = ", ".join(f"{k}={v}" for k, v in (("corpus", ",".join(corpora or [])), ("split", split),
+                                               ("condition", condition)) if v) or "the whole dataset"
+    if len(table) == 0:
+        raise ValueError(f"no ratings to compare in {Path(root).name} for {where} "
+                         f"({table.samples.num_rows:,} samples read, none with a rating)")
+    if labels == "basic":
+        table.labels = basic_labels(table.labels)
+    meta = {"dataset": Path(root).name, "corpora": corpora or store.corpora(root), "split": split,
+            "condition": condition, "labels": labels}
     summary = analyse(table, field=field, level=level, raters=raters, n_boot=n_boot, seed=seed, ci=ci, meta=meta)
+    if not summary["sections"]:
+        raise ValueError(f"{summary['reason']} in {Path(root).name} for {where}")
     return write_report(summary, table, out)

@@ -15,21 +15,24 @@ from ._common import need, root_argument
               help="Measurement level of the headline alpha (default: nominal for label, interval otherwise).")
 @click.option("--field", "field_", type=click.Choice(["label", "valence", "arousal", "dominance", "intensity"]),
               default="label", show_default=True)
-@click.option("--condition", default=None, help="Only ratings with this presentation condition.")
+@click.option("--condition", default=None,
+              help="Only ratings with this presentation condition (default: one section per condition).")
+@click.option("--labels", "labels", type=click.Choice(["as-is", "basic"]), default="as-is", show_default=True,
+              help="Compare labels as stored, or each as its basic emotion in the taxonomy (joy -> happiness).")
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap resamples for the intervals.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--ci", default=0.95, show_default=True, help="Confidence level.")
 @click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False),
               help="Output HTML; .json and .md summaries are written next to it.")
-def agreement(root, corpus, split, raters, level, field_, condition, n_boot, seed, ci, report_path):
-    """Inter-rater agreement report for a converted dataset ROOT."""
-    need("scipy", "agreement"), need("matplotlib", "agreement")
+def agreement(root, corpus, split, raters, level, field_, condition, labels, n_boot, seed, ci, report_path):
+    """Inter-rater agreement report for a converted dataset ROOT (one section per corpus and condition)."""
     run_report = need("emodata.annotation.agreement_report", "agreement").run_report
     if not 0 < ci < 1 or n_boot < 0:
         raise click.BadParameter("--ci must be in (0, 1) and --n-boot >= 0")
     try:
         paths = run_report(root, corpora=list(corpus) or None, split=split, raters=raters, level=level,
-                           field=field_, condition=condition, n_boot=n_boot, seed=seed, ci=ci, out=report_path)
+                           field=field_, condition=condition, labels=labels, n_boot=n_boot, seed=seed, ci=ci,
+                           out=report_path)
     except (ValueError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
     for p in paths:

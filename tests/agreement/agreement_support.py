@@ -15,12 +15,13 @@ from emodata.schema import RATING_FIELDS, SCHEMA
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def write_dataset(root: Path, corpus: str, samples: dict[str, list[dict]], split: str = "all") -> Path:
+def write_dataset(root: Path, corpus: str, samples: dict[str, list[dict]], split: str = "all",
+                  texts: dict[str, str] | None = None) -> Path:
     """``samples``: sample id -> ratings (dicts of RATING_TYPE fields), written in the real schema."""
     rows = []
     for sid, ratings in samples.items():
         row = {name: None for name in SCHEMA.names}
-        row.update(id=f"{corpus}/{sid}", corpus=corpus, split=split, native_id=sid,
+        row.update(id=f"{corpus}/{sid}", corpus=corpus, split=split, native_id=sid, text=(texts or {}).get(sid),
                    ratings=[{f: r.get(f) for f in RATING_FIELDS} for r in ratings])
         rows.append(row)
     path = root / "data" / corpus / split / "part-00000.parquet"
