@@ -1,6 +1,7 @@
 """Pipeline throughput: faces frames/s (batched vs per-frame), diarization real-time factor,
-embeddings items/s. Run: ``python benchmarks/bench_pipelines.py [--device cuda]``; prints a
-Markdown table (copied into docs/pipelines.md with the machine described).
+embeddings items/s; face accuracy (landmark error against reference points, detection recall).
+Run: ``python benchmarks/bench_pipelines.py [--device cuda] [--only faces|accuracy|speech|embed]``;
+prints a Markdown table (copied into docs/pipelines.md with the machine described).
 
 The face-alignment backend runs with stand-in (random) weights of the real S3FD/2D-FAN shapes:
 the arithmetic, hence the speed, is that of the real networks; the detections are not.
@@ -58,6 +59,90 @@ def bench_faces(device: str, frames_n: int, batch: int) -> list[tuple[str, str]]
     return out
 
 
+def lfw_bgr(size: int | None = None) -> list:
+    """lfw_subset() (100 faces, then 100 non-faces) as BGR uint8, bicubically upscaled to ``size``
+    exactly as benchmarks/make_face_groundtruth.py made the reference points."""
+    from skimage import data, transform
+
+    out = []
+    for img in data.lfw_subset():
+        big = transform.resize(img, (size, size), order=3) if size else img
+        gray = (np.clip(big, 0, 1) * 255).astype(np.uint8)
+        out.append(np.stack([gray] * 3, axis=-1))
+    return out
+
+
+def reference_points() -> tuple[list, list[str]]:
+    """(BGR image, {68-index name: (x, y)}) of every face in tests/pipelines/data/landmarks_mediapipe.json."""
+    import json
+
+    import cv2
+    from skimage import data
+
+    ref = json.loads((Path(__file__).resolve().parents[1] / "tests/pipelines/data/landmarks_mediapipe.json").read_text())
+    lfw = {}
+    faces = []
+    for face in ref["faces"]:
+        if face["image"] == "astronaut":
+            img = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+        else:
+            lfw.setdefault(face["size"], lfw_bgr(face["size"]))
+            img = lfw[face["size"]][face["index"]]
+        faces.append((img, {k: np.array(v) for k, v in face["points"].items()}))
+    return faces, ref["model"]
+
+
+def point(pts: np.ndarray, name: str) -> np.ndarray:
+    """A 68-scheme point by name: "36" or the midpoint "37+38"."""
+    return np.mean([pts[int(i)] for i in name.split("+")], axis=0)
+
+
+def bench_accuracy() -> list[tuple[str, str]]:
+    """Landmark error against the reference points, detection recall on lfw_subset(), population measures."""
+    from emodata.pipelines import expression
+    from emodata.pipelines.faces import DlibBackend, OpenCVBackend
+
+    faces, model = reference_points()
+    backends = {"dlib-hog": DlibBackend("hog"), "dlib-cnn": DlibBackend("cnn"), "opencv": OpenCVBackend()}
+    out, measures = [], []
+    for name, backend in backends.items():
+        errors, errors5, found = [], [], 0
+        for img, ref in faces:
+            dets = backend.detect([img])[0]
+            eyes = (ref["36"] + ref["39"]) / 2, (ref["42"] + ref["45"]) / 2
+            iod = np.linalg.norm(ref["45"] - ref["36"])  # outer eye corners, as in 300-W
+            hit = [d for d in dets if d[0][0] <= ref["30"][0] <= d[0][2] and d[0][1] <= ref["30"][1] <= d[0][3]]
+            if not hit:
+                continue
+            found += 1
+            pts = hit[0][2]
+            p5 = pts if len(pts) == 5 else np.stack([pts[36:42].mean(0), pts[42:48].mean(0), pts[30], pts[48], pts[54]])
+            ref5 = [eyes[0], eyes[1], ref["30"], ref["48"], ref["54"]]
+            errors5.append(np.mean([np.linalg.norm(p - r) for p, r in zip(p5, ref5)]) / iod)
+            if len(pts) == 68:
+                errors.append(np.mean([np.linalg.norm(point(pts, k) - v) for k, v in ref.items()]) / iod)
+                if name == "dlib-hog":
+                    measures.append(pts)
+        label = f"landmarks {name} vs {model} ({len(faces)} faces: astronaut + lfw_subset 200 px)"
+        text = f"found {found}; 5-point NME {np.mean(errors5):.3f} (median {np.median(errors5):.3f})"
+        if errors:
+            text += f"; 16-point NME {np.mean(errors):.3f} (median {np.median(errors):.3f})"
+        out.append((label, text))
+    raw = lfw_bgr()
+    for name, backend in backends.items():
+        hits = [len(backend.detect([img])[0]) > 0 for img in raw]
+        out.append((f"detection {name}, lfw_subset() 25x25 images (upscaled by the backend)",
+                    f"recall {sum(hits[:100])}/100; false positives {sum(hits[100:])}/100 non-faces"))
+    m = expression.measures(np.array(measures))
+    closed = m[m[:, 3] < 0.05]
+    med = np.median(closed, axis=0)
+    spread = 1.4826 * np.median(np.abs(closed - med), axis=0)
+    out.append((f"population reference: median of dlib-hog measures, {len(closed)} closed-mouth faces of these",
+                ", ".join(f"{k} {v:.3f}" for k, v in zip(expression.MEASURES, med))))
+    out.append(("population spread (1.4826 MAD)", ", ".join(f"{k} {v:.3f}" for k, v in zip(expression.MEASURES, spread))))
+    return out
+
+
 def bench_speech(device: str) -> list[tuple[str, str]]:
     from emodata.pipelines.media import SR
     from emodata.pipelines.speech import SpeechStage, der
@@ -98,11 +183,14 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--frames", type=int, default=32)
     p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--only", choices=["faces", "accuracy", "speech", "embed"], default=None)
     args = p.parse_args()
     import torch
 
     name = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else platform.processor() or platform.machine()
-    rows = bench_faces(args.device, args.frames, args.batch) + bench_speech(args.device) + bench_embed(args.device, args.batch)
+    parts = {"faces": lambda: bench_faces(args.device, args.frames, args.batch), "accuracy": bench_accuracy,
+             "speech": lambda: bench_speech(args.device), "embed": lambda: bench_embed(args.device, args.batch)}
+    rows = [row for key, fn in parts.items() if args.only in (None, key) for row in fn()]
     print(f"device: {args.device} ({name}), torch {torch.__version__}, threads {torch.get_num_threads()}\n")
     print("| measurement | result |\n|---|---|")
     for k, v in rows:

@@ -3,8 +3,9 @@
 Voice statistics are computed from the audio (pitch by YIN on voiced frames, RMS energy,
 speaking rate as words per voiced second when a transcript exists, else energy-peak
 syllable nuclei per voiced second). Speaker turns and faces come from the ``speech`` and
-``faces`` derived tables when they were computed; expression / AU descriptors are included
-when the faces table carries ``expression`` or ``aus`` columns.
+``faces`` derived tables when they were computed. When the faces carry expression descriptors
+(68-point landmarks, :mod:`.expression`), the longest face track's peak descriptors become
+words ("brows raised and drawn together, mouth open") and ``features["face"]``.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from . import expression
 from .media import SR, sample_audio
 from .runner import read_derived
 
@@ -53,6 +55,26 @@ def voice_features(wave: np.ndarray, text: str | None = None) -> dict:
     return feats
 
 
+def face_expression(faces: list[dict]) -> dict | None:
+    """Peak expression descriptors of the longest track with descriptors (largest magnitude per
+    descriptor over its frames), the reference they are measured against and their cue words."""
+    tracks: dict[int, list[dict]] = defaultdict(list)
+    for f in faces:
+        if f.get("expression"):
+            tracks[f["track_id"]].append(f)
+    if not tracks:
+        return None
+    tid, rows = max(tracks.items(), key=lambda kv: (len(kv[1]), -kv[0]))
+    peak = {}
+    for key in expression.DESCRIPTORS:
+        values = [r["expression"][key] for r in rows if r["expression"].get(key) is not None]
+        if values:
+            peak[key] = round(max(values, key=abs), 3)
+    ref = rows[0].get("neutral_frame")
+    return {"track": tid, "frames": len(rows), "peak": peak, "text": expression.text(peak),
+            "reference": "population" if ref is None else f"frame {ref}"}
+
+
 def describe(feats: dict, turns: list[dict], faces: list[dict]) -> str:
     """The cue text of one sample."""
     parts = []
@@ -73,10 +95,10 @@ def describe(feats: dict, turns: list[dict], faces: list[dict]) -> str:
         frames = {f["frame"] for f in faces}
         tracks = {f["track_id"] for f in faces}
         text = f"Face: {len(tracks)} track(s) over {len(frames)} sampled frame(s)"
-        for key in ("expression", "aus"):
-            values = [str(f[key]) for f in faces if f.get(key)]
-            if values:
-                text += f"; {key}: " + ", ".join(sorted(set(values))[:5])
+        expr = face_expression(faces)
+        if expr:
+            against = "a typical neutral face" if expr["reference"] == "population" else "its own most neutral frame"
+            text += (f"; landmark geometry against {against}: {expr['text'] or 'no marked change'}")
         parts.append(text + ".")
     return " ".join(parts) if parts else "No face or voice evidence."
 
@@ -118,9 +140,12 @@ class CueStage:
                 feats = {}
                 if s.get("audio_path") or s.get("video_path"):
                     feats = voice_features(sample_audio(s, media), s.get("text"))
-                rows.append({"id": s["id"], "cues": describe(feats, self.turns.get(s["id"], []),
-                                                              self.faces.get(s["id"], [])),
-                             "features": json.dumps(feats)})
+                faces = self.faces.get(s["id"], [])
+                text = describe(feats, self.turns.get(s["id"], []), faces)
+                expr = face_expression(faces)
+                if expr:
+                    feats["face"] = expr
+                rows.append({"id": s["id"], "cues": text, "features": json.dumps(feats)})
             except Exception as exc:  # one bad file must not stop the run
                 errors[s["id"]] = f"{type(exc).__name__}: {exc}"
         return rows, errors

@@ -1,29 +1,41 @@
 """Faces: detection, landmarks, 5-point similarity alignment, crops and tracks.
 
-Backends:
+Backends (``auto``, the default, picks the first one that is installed, in this order):
 
-* ``face-alignment`` (default): S3FD detector + 2D-FAN 68-point landmarks from the
+* ``face-alignment``: S3FD detector + 2D-FAN 68-point landmarks from the
   face-alignment package. Weights are read from the torch hub cache
   (``<weights>/checkpoints/s3fd-619a316812.pth`` and ``2DFAN4-11f355bf06.pth.tar``, the
   package's own file names; ``weights`` defaults to ``torch.hub.get_dir()``), never downloaded.
   Frames are detected in batches of ``batch_size`` (same-sized frames stacked into one tensor)
-  and all faces of a batch go through FAN together.
+  and all faces of a batch go through FAN together. Chosen by ``auto`` only when the checkpoints exist.
+* ``dlib-cnn`` / ``dlib-hog``: dlib's CNN (MMOD) or HOG face detector and its 68-point shape
+  predictor (iBUG 300-W scheme, the same as FAN's), from the ``dlib-bin`` wheel and the model
+  files shipped in ``face-recognition-models`` (``mmod_human_face_detector.dat``,
+  ``shape_predictor_68_face_landmarks.dat``; ``weights`` may name another folder holding them).
+  Images whose shorter side is below ``min_side`` pixels are upscaled first. The CNN runs
+  same-sized frames in batches of ``batch_size``; HOG runs per frame.
 * ``opencv``: Haar cascades shipped in opencv-python 4.x. The face box is detected; the two
   eye centres come from the Haar eye cascade inside the box, and nose tip and mouth corners
   are *estimated* by mapping the canonical template onto the eyes (``landmark_source`` is
   ``haar-eyes``); with fewer than two eyes found all five points are the template fitted to
-  the box (``box``). No batching: the cascade runs per frame.
+  the box (``box``). No batching: the cascade runs per frame. The fallback with no model files.
+
+``landmark_source`` names the points' model: ``fan68``, ``dlib68``, ``haar-eyes`` or ``box``.
+Faces with 68 points get expression descriptors (:mod:`.expression`) relative to their track's
+neutral-most frame (tracks of at least three frames) or to the population reference.
 
 Every face is aligned with a similarity transform of its five points (eye centres, nose tip,
 mouth corners) to the 112x112 ArcFace template and stored as a PNG crop.
 """
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from . import expression
 from .media import default_device, load_image, resolve, video_frames
 from .runner import MediaError
 
@@ -42,8 +54,13 @@ SCHEMA = pa.schema([
     pa.field("landmark_source", pa.string()),
     pa.field("crop", pa.binary()),
     pa.field("backend", pa.string()),
+    pa.field("expression", pa.struct([pa.field(k, pa.float32()) for k in expression.DESCRIPTORS])),
+    pa.field("neutral_frame", pa.int32()),
 ])
 FAN_FILE, S3FD_FILE = "2DFAN4-11f355bf06.pth.tar", "s3fd-619a316812.pth"
+DLIB_68, DLIB_MMOD = "shape_predictor_68_face_landmarks.dat", "mmod_human_face_detector.dat"
+BACKENDS = ("auto", "face-alignment", "dlib-cnn", "dlib-hog", "opencv")
+DLIB_INSTALL = "pip install dlib-bin==20.0.1.post1 face-recognition-models==0.3.0 (the faces extra)"
 
 
 def align(image: np.ndarray, points5: np.ndarray, size: int = 112) -> np.ndarray:
@@ -156,6 +173,112 @@ class OpenCVBackend:
         return template_on_box(box), "box"
 
 
+def dlib_models(weights: str | None = None) -> Path:
+    """Folder holding dlib's model files: ``weights``, else face-recognition-models' ``models/``."""
+    if weights:
+        return Path(weights)
+    spec = importlib.util.find_spec("face_recognition_models")  # not imported: its __init__ needs pkg_resources
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"dlib model files not found: {DLIB_INSTALL}")
+    return Path(spec.submodule_search_locations[0]) / "models"
+
+
+def fan_checkpoints(weights: str | None = None) -> dict[str, Path]:
+    """Paths of face-alignment's S3FD and 2D-FAN checkpoints in a torch hub folder."""
+    if weights:
+        hub = Path(weights)
+    else:
+        import torch
+        hub = Path(torch.hub.get_dir())
+    return {name: hub / "checkpoints" / name for name in (S3FD_FILE, FAN_FILE)}
+
+
+def best_backend(weights: str | None = None) -> str:
+    """The best installed backend: face-alignment with its checkpoints, else dlib's CNN, else Haar."""
+    if importlib.util.find_spec("face_alignment") and all(p.is_file() for p in fan_checkpoints(weights).values()):
+        return "face-alignment"
+    if importlib.util.find_spec("dlib"):
+        try:
+            if all((dlib_models(weights) / f).is_file() for f in (DLIB_68, DLIB_MMOD)):
+                return "dlib-cnn"
+        except FileNotFoundError:
+            pass
+    return "opencv"
+
+
+class DlibBackend:
+    """dlib's CNN (MMOD) or HOG face detector and its 68-point shape predictor."""
+
+    def __init__(self, detector: str = "cnn", weights: str | None = None, batch_size: int = 16,
+                 min_side: int = 128, max_faces: int = 8):
+        try:
+            import dlib
+        except ImportError as exc:
+            raise ImportError(f"dlib is not installed: {DLIB_INSTALL}") from exc
+        models = dlib_models(weights)
+        need = [models / DLIB_68] + ([models / DLIB_MMOD] if detector == "cnn" else [])
+        missing = [str(p) for p in need if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"dlib model files not found: {', '.join(missing)} ({DLIB_INSTALL})")
+        self.name = f"dlib-{detector}"
+        self.predictor = dlib.shape_predictor(str(models / DLIB_68))
+        self.cnn = dlib.cnn_face_detection_model_v1(str(models / DLIB_MMOD)) if detector == "cnn" else None
+        self.hog = dlib.get_frontal_face_detector() if detector == "hog" else None
+        self.batch_size, self.min_side, self.max_faces = batch_size, min_side, max_faces
+
+    def _prepare(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
+        """RGB frame, upscaled (bicubic) so that its shorter side is at least ``min_side``."""
+        import cv2
+
+        up = max(1.0, self.min_side / min(frame.shape[:2]))
+        rgb = np.ascontiguousarray(frame[:, :, ::-1])
+        return (cv2.resize(rgb, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC) if up > 1 else rgb), up
+
+    def _boxes(self, images: list[np.ndarray]) -> list[list[tuple]]:
+        """Per image: (dlib rectangle, score), best first."""
+        if self.hog is not None:  # upsampled once: faces down to about 40 px
+            found = []
+            for img in images:
+                rects, scores, _ = self.hog.run(img, 1, 0.0)
+                found.append(list(zip(rects, scores)))
+        else:  # the CNN finds faces from about 80 px: frames up to 512 px without a confident face
+            found = self._cnn(images, range(len(images)), 0)  # (score >= 0.5) are searched again at 2x
+            best = lambda faces: max((d[1] for d in faces), default=-1.0)  # noqa: E731
+            again = [i for i, f in enumerate(found) if best(f) < 0.5 and min(images[i].shape[:2]) <= 512]
+            for i, faces in zip(again, self._cnn(images, again, 1)):
+                if best(faces) > best(found[i]):
+                    found[i] = faces
+        return [sorted(f, key=lambda d: -d[1])[:self.max_faces] for f in found]
+
+    def _cnn(self, images: list[np.ndarray], which, upsample: int) -> list[list[tuple]]:
+        """CNN detections of ``images[i]`` for i in ``which``, same-sized images batched."""
+        which = list(which)
+        found: dict[int, list] = {}
+        by_shape: dict[tuple, list[int]] = {}
+        for i in which:
+            by_shape.setdefault(images[i].shape, []).append(i)
+        for idx in by_shape.values():
+            for k in range(0, len(idx), self.batch_size):
+                chunk = idx[k:k + self.batch_size]
+                for i, dets in zip(chunk, self.cnn([images[i] for i in chunk], upsample, batch_size=len(chunk))):
+                    found[i] = [(d.rect, d.confidence) for d in dets]
+        return [found[i] for i in which]
+
+    def detect(self, frames: list[np.ndarray]) -> list[list[tuple[np.ndarray, float, np.ndarray, str]]]:
+        """Per frame: (box, score, 68 landmarks, "dlib68") for each face."""
+        prepared = [self._prepare(f) for f in frames]
+        out = []
+        for (img, up), found in zip(prepared, self._boxes([p[0] for p in prepared])):
+            faces = []
+            for rect, score in found:
+                shape = self.predictor(img, rect)
+                pts = np.array([[p.x, p.y] for p in shape.parts()], dtype=np.float32) / up
+                box = np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], dtype=np.float32) / up
+                faces.append((box, float(score), pts, "dlib68"))
+            out.append(faces)
+        return out
+
+
 class FaceAlignmentBackend:
     """S3FD + 2D-FAN from face-alignment, weights from a local torch hub cache."""
 
@@ -167,8 +290,7 @@ class FaceAlignmentBackend:
         from face_alignment.detection.sfd.sfd_detector import SFDDetector
         from face_alignment.models import FAN
 
-        hub = Path(weights) if weights else Path(torch.hub.get_dir())
-        ckpt = {name: hub / "checkpoints" / name for name in (S3FD_FILE, FAN_FILE)}
+        ckpt = fan_checkpoints(weights)
         missing = [str(p) for p in ckpt.values() if not p.is_file()]
         if missing:
             raise FileNotFoundError(f"face-alignment weights not found: {', '.join(missing)} "
@@ -221,6 +343,21 @@ class FaceAlignmentBackend:
         return out
 
 
+def add_expressions(rows: list[dict]) -> None:
+    """Fill ``expression`` and ``neutral_frame`` of the 68-point faces of one sample, track by track."""
+    by_track: dict[int, list[dict]] = {}
+    for row in rows:
+        if len(row["landmarks"]) == 68:
+            by_track.setdefault(row["track_id"], []).append(row)
+    for faces in by_track.values():
+        raw = expression.measures(np.array([f["landmarks"] for f in faces]))
+        values, ref = expression.track_descriptors(raw)
+        for face, v in zip(faces, values):
+            face["expression"] = {k: (None if np.isnan(x) else round(float(x), 4))
+                                  for k, x in zip(expression.DESCRIPTORS, v)}
+            face["neutral_frame"] = None if ref is None else faces[ref]["frame"]
+
+
 class FaceStage:
     """Pipeline stage writing the ``faces`` table."""
 
@@ -228,10 +365,12 @@ class FaceStage:
     schema = SCHEMA
     columns = ("image_path", "video_path", "start", "end")
 
-    def __init__(self, backend: str = "face-alignment", fps: float = 2.0, size: int = 112,
+    def __init__(self, backend: str = "auto", fps: float = 2.0, size: int = 112,
                  weights: str | None = None, device: str | None = None, batch_size: int = 16):
-        if backend not in ("face-alignment", "opencv"):
-            raise ValueError(f"unknown faces backend {backend!r}: face-alignment | opencv")
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown faces backend {backend!r}: {' | '.join(BACKENDS)}")
+        if backend == "auto":
+            backend = best_backend(weights)
         self.backend_name, self.fps, self.size, self.weights = backend, fps, size, weights
         self.device = device or default_device()
         self.batch_size = batch_size
@@ -242,8 +381,12 @@ class FaceStage:
 
     def setup(self) -> None:
         if self.backend is None:
-            self.backend = (OpenCVBackend() if self.backend_name == "opencv" else
-                            FaceAlignmentBackend(self.weights, self.device, self.batch_size))
+            if self.backend_name == "opencv":
+                self.backend = OpenCVBackend()
+            elif self.backend_name.startswith("dlib-"):
+                self.backend = DlibBackend(self.backend_name[5:], self.weights, self.batch_size)
+            else:
+                self.backend = FaceAlignmentBackend(self.weights, self.device, self.batch_size)
 
     def __getstate__(self):
         return {**self.__dict__, "backend": None}
@@ -289,6 +432,8 @@ class FaceStage:
                 rows.append({"id": sample_id, "frame": index, "time": t, "track_id": tid,
                              "box": box.tolist(), "score": score, "landmarks": pts.tolist(),
                              "points5": p5.tolist(), "landmark_source": source,
-                             "crop": png.tobytes() if ok else None, "backend": self.backend_name})
+                             "crop": png.tobytes() if ok else None, "backend": self.backend_name,
+                             "expression": None, "neutral_frame": None})
+        add_expressions(rows)
         return rows
 
