@@ -106,24 +106,10 @@ def select_rows(root: str | Path, corpus: str, *, split: str | None = None, wher
 
 
 def dialogue_context(root: str | Path, corpus: str, rows: list[dict], turns: int) -> dict[str, list[dict]]:
-    """Up to ``turns`` previous turns of each row's dialogue (whole corpus, every split)."""
-    dialogues = sorted({r["dialogue_id"] for r in rows if r.get("dialogue_id") and r.get("turn_index") is not None})
-    if not dialogues or turns <= 0:
-        return {}
-    by_dialogue: dict = defaultdict(list)
-    with store.connect(root, corpus) as con:
-        con.register("wanted", pa.table({"dialogue_id": dialogues}))
-        for d, t, speaker, text in con.execute(
-                "SELECT dialogue_id, turn_index, speaker_id, text FROM samples JOIN wanted USING (dialogue_id) "
-                "ORDER BY dialogue_id, turn_index").fetchall():
-            by_dialogue[d].append((t, speaker, text))
-    out = {}
-    for r in rows:
-        if r.get("dialogue_id") in by_dialogue and r.get("turn_index") is not None:
-            prev = [x for x in by_dialogue[r["dialogue_id"]] if x[0] < r["turn_index"]][-turns:]
-            out[r["id"]] = [{"speaker": s or "?", "text": text or ""} for _, s, text in prev] or \
-                [{"speaker": "", "text": "(first turn of the dialogue)"}]
-    return out
+    """The task context: :func:`emodata.store.dialogue_context` with a placeholder for a first turn."""
+    return {sid: [{"speaker": t["speaker"] or "?", "text": t["text"] or ""} for t in prev]
+            or [{"speaker": "", "text": "(first turn of the dialogue)"}]
+            for sid, prev in store.dialogue_context(root, corpus, rows, turns).items()}
 
 
 # -- launch ----------------------------------------------------------------------------------
@@ -331,12 +317,12 @@ def pull(client: Client, root: str | Path, name: str, *, remove_deleted: bool = 
             if key not in latest or (a.get("updated_at") or "") >= latest[key]["_at"]:
                 latest[key] = {**rating, "_at": a.get("updated_at") or ""}
     ratings = [{k: v for k, v in r.items() if k != "_at"} for r in latest.values()]
-    counts = store.upsert_ratings(root, manifest["corpus"], ratings)
+    counts = store.upsert_ratings(root, manifest["corpus"], ratings, relabel=("human",))
     current_refs = {r["ref"] for r in ratings}
     deleted = [{"ref": ref, "id": key[0], "rater_id": key[1]} for ref, key in manifest["pulled"].items()
                if ref not in current_refs]
     gone = {tuple(manifest["pulled"][d["ref"]]) for d in deleted} - set(latest)
-    removed = store.delete_ratings(root, manifest["corpus"], gone) if remove_deleted and gone else 0
+    removed = store.delete_ratings(root, manifest["corpus"], gone, relabel=("human",)) if remove_deleted and gone else 0
     manifest["pulled"] = {r["ref"]: [r["id"], r["rater_id"], r["condition"]] for r in ratings}
     manifest["last_pull"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     save_manifest(root, manifest)

@@ -218,21 +218,11 @@ def _clamp(x, lo: float, hi: float) -> float | None:
 
 # ---------------------------------------------------------------- inputs
 
-def _dialogue_context(rows: list[dict], turns: int) -> dict[str, str]:
-    """id -> the previous ``turns`` turns of its dialogue as text."""
-    by_dlg: dict[str, list[dict]] = {}
-    for r in rows:
-        if r.get("dialogue_id") is not None and r.get("turn_index") is not None:
-            by_dlg.setdefault(r["dialogue_id"], []).append(r)
-    out = {}
-    for dlg in by_dlg.values():
-        dlg.sort(key=lambda r: r["turn_index"])
-        for i, r in enumerate(dlg):
-            prev = dlg[max(0, i - turns):i] if turns else []
-            if prev:
-                out[r["id"]] = "Previous turns:\n" + "".join(
-                    f"{p.get('speaker_id') or 'Speaker'}: {p.get('text') or ''}\n" for p in prev)
-    return out
+def dialogue_text(root: str | Path, corpus: str, rows: list[dict], turns: int) -> dict[str, str]:
+    """id -> the previous ``turns`` turns of its dialogue as prompt text (:func:`emodata.store.dialogue_context`:
+    the whole corpus, not only the rows asked about)."""
+    return {sid: "Previous turns:\n" + "".join(f"{t['speaker'] or 'Speaker'}: {t['text'] or ''}\n" for t in prev)
+            for sid, prev in store.dialogue_context(root, corpus, rows, turns).items() if prev}
 
 
 def read_cues(root: str | Path, corpus: str, ids: set[str]) -> dict[str, str]:
@@ -486,7 +476,7 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
         targets = rows
     targets = targets[:limit] if limit is not None else targets
     chosen = {r["id"] for r in targets}
-    contexts = _dialogue_context(rows, options.context_turns)
+    contexts = dialogue_text(root, corpus, targets, options.context_turns)
     cues = read_cues(root, corpus, chosen)
     examples = few_shot_examples(rows, options.few_shot, get_taxonomy().label_set(options.label_set), chosen)
     media = media_dir(root, corpus) or Path(".")

@@ -89,6 +89,25 @@ def connect(root: str | Path, corpus: str | None = None, split: str | None = Non
     return con
 
 
+def dialogue_context(root: str | Path, corpus: str, rows: Iterable[dict], turns: int) -> dict[str, list[dict]]:
+    """Up to ``turns`` previous turns (``speaker``, ``text``; oldest first) of each row's dialogue,
+    looked up in the whole corpus (every split, not only ``rows``): ``{id: turns}`` for the rows
+    with a ``dialogue_id`` and ``turn_index`` (``[]`` for a first turn). What Label Studio tasks
+    and self-ask prompts show as context."""
+    rows = [r for r in rows if r.get("dialogue_id") is not None and r.get("turn_index") is not None]
+    if not rows or turns <= 0:
+        return {}
+    by_dialogue: dict[str, list[tuple]] = {}
+    with connect(root, corpus) as con:
+        con.register("wanted", pa.table({"dialogue_id": sorted({r["dialogue_id"] for r in rows})}))
+        for d, t, speaker, text in con.execute(
+                "SELECT dialogue_id, turn_index, speaker_id, text FROM samples JOIN wanted USING (dialogue_id) "
+                "WHERE turn_index IS NOT NULL ORDER BY dialogue_id, turn_index").fetchall():
+            by_dialogue.setdefault(d, []).append((t, speaker, text))
+    return {r["id"]: [{"speaker": s, "text": text} for t, s, text in by_dialogue.get(r["dialogue_id"], ())
+                      if t < r["turn_index"]][-turns:] for r in rows}
+
+
 def corpus_metadata(root: str | Path, corpus: str) -> dict:
     """Provenance of a converted corpus (converter, sources with SHA-256, ``source_root``...)."""
     return read_metadata(pq.read_metadata(corpus_files(root, corpus)[0]))
@@ -488,4 +507,4 @@ def iter_batches(root: str | Path, corpus: str | None = None, split: str | None 
 
 __all__ = ["corpora", "splits", "corpus_files", "read_table", "connect", "corpus_metadata", "write_corpus",
            "upsert_ratings", "delete_ratings", "compact_ratings", "has_pending", "pending", "recompute_soft_labels", "iter_batches",
-           "copy_file", "METADATA_KEY"]
+           "copy_file", "dialogue_context", "METADATA_KEY"]

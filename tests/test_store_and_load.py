@@ -215,6 +215,24 @@ def test_pull_style_upsert_relabels_only_the_changed_samples(root, tmp_path):
     assert store.recompute_soft_labels(work, "meld") == 0                 # the pull already relabelled it
 
 
+def test_one_dialogue_context_for_label_studio_and_selfask(root):
+    """Both read the previous turns from the whole corpus, not only from the rows asked about."""
+    from emodata import store
+    from emodata.annotation.labelstudio import dialogue_context
+    from emodata.annotation.selfask import dialogue_text
+    rows = read_table(root, "meld", columns=["id", "dialogue_id", "turn_index", "speaker_id", "text"]).to_pylist()
+    dialogue = sorted((r for r in rows if r["dialogue_id"] == "validation/dia1"), key=lambda r: r["turn_index"])
+    asked = [dialogue[4], dialogue[0]]                                   # turns 1-3 are not among the rows asked about
+    turns = store.dialogue_context(root, "meld", asked, 3)
+    assert turns == {dialogue[4]["id"]: [{"speaker": r["speaker_id"], "text": r["text"]} for r in dialogue[1:4]],
+                     dialogue[0]["id"]: []}
+    assert dialogue_context(root, "meld", asked, 3) == {
+        dialogue[4]["id"]: turns[dialogue[4]["id"]], dialogue[0]["id"]: [{"speaker": "", "text": "(first turn of the dialogue)"}]}
+    assert dialogue_text(root, "meld", asked, 3) == {
+        dialogue[4]["id"]: "Previous turns:\n" + "".join(f"{r['speaker_id']}: {r['text']}\n" for r in dialogue[1:4])}
+    assert store.dialogue_context(root, "meld", asked, 0) == {}
+
+
 @pytest.fixture
 def online(monkeypatch):
     """huggingface_hub reads HF_HUB_OFFLINE once, at import: make sure this test is online."""
