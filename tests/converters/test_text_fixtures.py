@@ -129,29 +129,6 @@ def test_wassa2017_gold_wins_over_target(tmp_path, out):
         write_corpus(get_converter("wassa2017"), tmp_path, tmp_path / "o")
 
 
-def test_isear_databank_and_two_column_export(tmp_path, out):
-    (tmp_path / "db").mkdir()
-    (tmp_path / "db/isear.csv").write_text(
-        "ID|CITY|COUN|SUBJ|SEX|AGE|RELI|EMOT|INTS|SIT|Field1|MYKEY|\n"
-        "11001|1|1|1|1|33|1|1|4|\"During the period of falling in love á\nI felt joy.\"|joy|110011|\n"
-        "11001|1|1|1|1|33|1|2|3|Every time I imagine that someone I love could contact a serious illness.|fear|110012|\n"
-        "11002|1|1|1|2|0|1|7|2|I lied.|guilt|110027|\n")
-    summary, rows = convert("isear", tmp_path / "db", out)
-    assert summary["rows"] == 3
-    r = rows["110011"]
-    assert (r["label"], r["speaker_id"], r["speaker_gender"], r["speaker_age"]) == ("joy", "11001", "female", 33)
-    assert r["text"] == "During the period of falling in love I felt joy." and r["perspective"] == "self-reported"
-    assert json.loads(r["extra"])["COUN"] == "1" and rows["110027"]["speaker_age"] is None
-    (tmp_path / "two").mkdir()
-    (tmp_path / "two/isear.csv").write_text('joy,"On days when I feel close to my partner, I am happy."\nshame,I lied\n')
-    summary, rows = convert("isear", tmp_path / "two", tmp_path / "o2")
-    assert [r["label"] for r in rows.values()] == ["joy", "shame"]
-    (tmp_path / "bad").mkdir()
-    (tmp_path / "bad/isear.csv").write_text("ID|EMOT|SIT\n1|9|x\n")
-    with pytest.raises(ConversionError, match=r"isear.csv:2: EMOT '9'"):
-        write_corpus(get_converter("isear"), tmp_path / "bad", tmp_path / "o3")
-
-
 def test_armanemo_tabs_in_text_and_lenient(tmp_path, out):
     (tmp_path / "dataset").mkdir()
     (tmp_path / "dataset/train.tsv").write_text("\ufeffاز این فیلم خیلی ترسیدم\tFEAR\nمتن\tبا تب\tHAPPY\n")
