@@ -53,58 +53,88 @@ class Columns:
     # -- reading -----------------------------------------------------------------------------
     def read(self, rel: str, *, columns: Sequence[str] = (), fieldnames: Sequence[str] | None = None,
              delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL, encoding: str = "utf-8",
-             expect: str = "") -> pl.DataFrame:
+             flags: Sequence[str] = (), expect: str = "") -> pl.DataFrame:
         """A delimited file as a frame of strings plus ``_loc``: the columnar :meth:`ConversionContext.csv_rows`.
 
         Same header check, same skipped blank lines; a row with the wrong number of fields is
-        an error (or skipped when lenient)."""
+        an error (or skipped when lenient). ``flags``: columns of 0/1 cells (multi-hot labels),
+        returned as booleans; a row with any other value there is an error naming the columns."""
         p = self.ctx.path(rel, expect)
         self.ctx.record(p)
-        dialect = {"delimiter": delimiter, "quoting": quoting, "encoding": encoding}
         if fieldnames is None:
-            with open(p, encoding=encoding, newline="") as f:
+            with open(p, encoding=encoding, newline="") as f, self.ctx.decoding(p, encoding):
                 header = next(csv.reader(f, delimiter=delimiter, quoting=quoting), None)
             if header is None:
                 raise ConversionError("empty file; expected a header row", p, 1)
             header[0] = header[0].lstrip("\ufeff")
-            missing = [c for c in columns if c not in header]
+            missing = [c for c in [*columns, *flags] if c not in header]
             if missing:
                 raise ConversionError(f"header lacks column(s) {missing}; found {header}", p, 1)
         else:
             header = list(fieldnames)
-        dialect["header"] = fieldnames is None
+        source = self._register(p, {"delimiter": delimiter, "quoting": quoting, "encoding": encoding,
+                                    "header": fieldnames is None, "width": len(header)})
         names = [f"_{i}" for i in range(len(header))]    # positional names: duplicates and blanks are fine
-        invalid: list[int] = []
+        columns_of = dict(zip(header, names))             # the last of duplicate columns wins, as in a dict
+        flag_names = {columns_of[f] for f in flags}
+        problems: list[tuple[int, str]] = []               # (line, message), reported in line order
+        try:
+            table, invalid = self._parse(p, names, flag_names, delimiter, quoting, encoding, fieldnames is None)
+        except pa.ArrowInvalid as e:
+            if "to bool" not in str(e):
+                self._unreadable(source, p, e)
+            table, invalid = self._parse(p, names, set(), delimiter, quoting, encoding, fieldnames is None)
+        if invalid:
+            problems += [(line, f"expected {len(header)} fields ({', '.join(header)}), found {found}")
+                         for line, found in self._scan(source)[1]]
+        frame = pl.from_arrow(table.select(list(columns_of.values())).rename_columns(list(columns_of)))
+        assert isinstance(frame, pl.DataFrame)
+        start = self._starts[source]
+        self._starts.append(start + frame.height)         # the next source starts after these rows
+        frame = frame.with_columns(pl.int_range(start, start + frame.height, dtype=pl.Int64).alias(LOC))
+        if flags and frame.schema[flags[0]] != pl.Boolean:     # a cell other than 0/1: name its columns
+            bad = [(pl.col(f) != "0") & (pl.col(f) != "1") for f in flags]
+            named = pl.concat_list([pl.when(b).then(pl.lit(repr(f))) for b, f in zip(bad, flags)]).list.drop_nulls()
+            hits = frame.filter(pl.any_horizontal(bad)).select(LOC, pl.format("columns [{}] must be 0 or 1",
+                                                                               named.list.join(", ")))
+            problems += [(self.where(loc)[1], msg) for loc, msg in hits.iter_rows()]
+            frame = frame.filter(~pl.col(LOC).is_in(hits[LOC].implode())).with_columns(
+                [pl.col(f) == "1" for f in flags])
+        for line, msg in sorted(problems):
+            self.ctx.fail(msg, p, line)
+        return frame
+
+    def _parse(self, p: Path, names: list[str], flags: set[str], delimiter: str, quoting: int, encoding: str,
+               header: bool) -> tuple[pa.Table, bool]:
+        """pyarrow's CSV reader with Python's csv dialect; whether any row had the wrong number of fields."""
+        invalid = []
 
         def skip(row) -> str:
             invalid.append(row.number)
             return "skip"
 
         if p.stat().st_size == 0:
-            table = pa.table({n: pa.array([], pa.string()) for n in names})
-        else:
-            table = pacsv.read_csv(
-                p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(fieldnames is None),
-                                                  encoding="utf8" if encoding.lower().replace("-", "") in
-                                                  ("utf8", "utf8sig") else encoding),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False if quoting == csv.QUOTE_NONE
-                                                 else '"', newlines_in_values=quoting != csv.QUOTE_NONE,
-                                                 invalid_row_handler=skip),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
-        seen: dict[str, str] = {}
-        for name, h in zip(names, header):              # the last of duplicate columns wins, as in a dict
-            seen[h] = name
-        frame = pl.from_arrow(table.select(list(seen.values())).rename_columns(list(seen)))
-        assert isinstance(frame, pl.DataFrame)
-        source = self._register(p, dialect)
-        start = self._starts[source]
-        if invalid:
-            lines, bad = self._scan(source, len(header))
-            for line, found in bad:
-                self.ctx.fail(f"expected {len(header)} fields ({', '.join(header)}), found {found}", p, line)
-        self._starts.append(start + frame.height)         # the next source starts after these rows
-        return frame.with_columns(pl.int_range(start, start + frame.height, dtype=pl.Int64).alias(LOC))
+            return pa.table({n: pa.nulls(0, pa.string()) for n in names}), False
+        table = pacsv.read_csv(
+            p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(header),
+                                              encoding="utf8" if encoding.lower().replace("-", "") in
+                                              ("utf8", "utf8sig") else encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False if quoting == csv.QUOTE_NONE
+                                             else '"', newlines_in_values=quoting != csv.QUOTE_NONE,
+                                             invalid_row_handler=skip),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.bool_() if n in flags else pa.string() for n in names},
+                true_values=["1"], false_values=["0"], null_values=[], strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+        return table, bool(invalid)
+
+    def _unreadable(self, source: int, p: Path, error: Exception) -> None:
+        """Raise the error Python's csv reader gives for a file pyarrow cannot read (undecodable
+        text), or pyarrow's own."""
+        encoding = self._sources[source][1]["encoding"]
+        with self.ctx.decoding(p, encoding):
+            self._scan(source)
+        raise ConversionError(f"cannot read the file as delimited text ({error})", p)
 
     def _register(self, path: Path, dialect: dict) -> int:
         if not self._starts:
@@ -112,7 +142,7 @@ class Columns:
         self._sources.append((path, dialect))
         return len(self._sources) - 1
 
-    def _scan(self, source: int, width: int) -> tuple[list[int], list[tuple[int, int]]]:
+    def _scan(self, source: int) -> tuple[list[int], list[tuple[int, int]]]:
         """Lines of the well-formed rows of a source, and (line, fields) of the others (Python's csv reader)."""
         path, d = self._sources[source]
         good, bad = [], []
@@ -122,19 +152,17 @@ class Columns:
                 next(reader, None)
             for fields in reader:
                 if fields:
-                    (good.append(reader.line_num) if len(fields) == width else bad.append((reader.line_num, len(fields))))
+                    (good.append(reader.line_num) if len(fields) == d["width"]
+                     else bad.append((reader.line_num, len(fields))))
         self._lines[source] = good
         return good, bad
 
     def where(self, loc: int) -> tuple[Path, int]:
         """File and line of a location."""
         source = bisect.bisect_right(self._starts, loc) - 1
-        path, d = self._sources[source]
         if source not in self._lines:
-            with open(path, encoding=d["encoding"], newline="") as f:
-                width = len(next(csv.reader(f, delimiter=d["delimiter"], quoting=d["quoting"]), []))
-            self._scan(source, width)
-        return path, self._lines[source][loc - self._starts[source]]
+            self._scan(source)
+        return self._sources[source][0], self._lines[source][loc - self._starts[source]]
 
     # -- checks ------------------------------------------------------------------------------
     def check(self, frame: pl.DataFrame, *rules: tuple[pl.Expr, pl.Expr | str]) -> pl.DataFrame:
@@ -246,7 +274,6 @@ class Columns:
                 labels = labels.fill(is_compound & ~labels.nonempty(), rows, terms)
         # human raters' votes: soft label, plurality label, all-inclusive labels
         soft, has_votes = _Soft.empty(), np.zeros(n, bool)
-        rating_column = _empty_lists(n, RATING_TYPE)
         if ratings is not None:
             ratings = self._check_ratings(ratings)
             ratings = (ratings.join(samples.select("native_id").with_row_index("_i"), on="native_id", how="left",
@@ -269,33 +296,30 @@ class Columns:
             from_votes = has_votes & ~has_native_label
             label[from_votes] = agg_label[from_votes]
             labels = labels.fill(from_votes & ~labels.valid & multi, inclusive.rows, inclusive.terms)
-            rating_column = self._rating_column(ratings, sample_of, r_rows, r_terms, pa.array(vocab.names(), pa.string()), n)
+            rating_column = self._rating_column(ratings, sample_of, r_rows, r_terms, _strings(vocab.names()), n)
         soft = soft.merge(_Soft.from_choice(~has_votes, label, labels, n))
         tax = get_taxonomy()
         for term in vocab.names():
             tax.check(term, "label")
         # VAD: annotated (rescaled) when any dimension is given, else mapped from the soft label
-        out = self._scalars(samples, n, drop_null_extra)
-        vad = [out.pop(d) for d in VAD]
+        vad = [_rescale(samples[d].cast(pl.Float64).to_numpy() if d in samples.columns else np.full(n, np.nan),
+                        _dim_scale(c.vad_scale, d), "-1..1") for d in VAD]
         annotated = ~(np.isnan(vad[0]) & np.isnan(vad[1]) & np.isnan(vad[2]))
         mapped = soft.expected_vad(vocab, n)
         use_mapped = ~annotated & ~np.isnan(mapped[0])
-        names = pa.array(vocab.names(), pa.string())
-        out.update({
-            "id": pc.binary_join_element_wise(c.name, _cast(out["native_id"], pa.string()), "/"),
-            "corpus": pa.repeat(pa.scalar(c.name), n), "ratings": rating_column,
-            **{d: pa.array(np.where(use_mapped, mapped[i], vad[i]), pa.float32(), from_pandas=True)
-               for i, d in enumerate(VAD)},
-            "vad_source": pa.array(np.where(annotated, "annotated", np.where(use_mapped, "mapped", None)), pa.string()),
-            "vad_scale": pa.array(np.where(annotated, _scale_text(c.vad_scale), None), pa.string()),
-            "label": names.take(pa.array(np.maximum(label, 0), mask=label < 0)) if len(names) else pa.nulls(n, pa.string()),
-            "labels": labels.to_arrow(names), "soft_label": soft.to_arrow(names, n),
-        })
-        if "native_labels" in samples.columns:       # an empty list is stored as null, as row() does
-            nl = samples["native_labels"]
-            out["native_labels"] = pl.select(pl.when(nl.list.len() > 0).then(nl)).to_series().to_arrow()
-        columns = [_cast(out[f.name], f.type) if f.name in out else _default(c.defaults.get(f.name), f.type, n)
-                   for f in SCHEMA]
+        names = _strings(vocab.names())
+        nested = {"labels": labels.to_arrow(names), "soft_label": soft.to_arrow(names, n), "ratings": rating_column
+                  if ratings is not None else pa.ListArray.from_arrays(_offsets(np.zeros(0, np.int64), n),
+                                                                        pa.nulls(0, RATING_TYPE))}
+        plain = self._plain(samples, n, drop_null_extra).with_columns(
+            **{d: _float_series(np.where(use_mapped, mapped[i], vad[i])) for i, d in enumerate(VAD)},
+            vad_source=pl.when(pl.Series(annotated)).then(pl.lit("annotated"))
+            .when(pl.Series(use_mapped)).then(pl.lit("mapped")),
+            vad_scale=pl.when(pl.Series(annotated)).then(pl.lit(_scale_text(c.vad_scale), pl.String)),
+            label=pl.Series(vocab.names() or [None], dtype=pl.String).gather(np.maximum(label, 0))
+            .scatter(np.flatnonzero(label < 0), None))
+        table = plain.to_arrow()
+        columns = [_cast(nested[f.name] if f.name in nested else table[f.name], f.type) for f in SCHEMA]
         return pa.Table.from_arrays(columns, schema=SCHEMA)
 
     def _check_ratings(self, ratings: pl.DataFrame) -> pl.DataFrame:
@@ -309,23 +333,26 @@ class Columns:
                           pl.format(f"perspective '{{}}' is not one of {PERSPECTIVES}", pl.col("perspective"))))
         return self._check_labels(self.check(ratings, *rules) if rules else ratings, "labels")
 
-    def _scalars(self, samples: pl.DataFrame, n: int, drop_null_extra: bool) -> dict[str, Any]:
-        """Plain columns (Arrow) plus VAD (numpy, rescaled; NaN = none) and the extra JSON."""
+    def _plain(self, samples: pl.DataFrame, n: int, drop_null_extra: bool) -> pl.DataFrame:
+        """The schema's non-list columns from the samples and the converter's defaults (``id``,
+        ``corpus``, ``intensity`` rescaled, ``extra`` as JSON); also ``native_labels`` (empty -> null)."""
         c = self.converter
-        out: dict[str, Any] = {}
-        for name in samples.columns:
-            if name in SCHEMA.names and name not in ("native_labels", "ratings", "extra", "intensity", *VAD):
-                out[name] = samples[name].to_arrow()
-        for d in VAD:
-            values = (samples[d].cast(pl.Float64).to_numpy() if d in samples.columns else np.full(n, np.nan))
-            out[d] = _rescale(values, _dim_scale(c.vad_scale, d), "-1..1")
+        given = {"native_labels", "ratings", "extra", "intensity", *VAD}
+        columns = {name: samples[name] for name in samples.columns if name in SCHEMA.names and name not in given}
+        out = pl.DataFrame(columns, height=n).with_columns(
+            id=pl.lit(f"{c.name}/") + pl.col("native_id"), corpus=pl.lit(c.name),
+            **{f.name: pl.lit(c.defaults.get(f.name), _polars_type(f.type)) for f in SCHEMA
+               if f.name not in columns and f.name not in ("id", "corpus", "labels", "soft_label", "ratings")})
         if "intensity" in samples.columns:
             values = samples["intensity"].cast(pl.Float64).to_numpy()
-            out["intensity"] = pa.array(_rescale(values, c.intensity_scale, "0-1") if c.intensity_scale else values,
-                                        pa.float32(), from_pandas=True)
-        out["extra"] = (json_objects(samples["extra"], drop_null_extra) if "extra" in samples.columns
-                        else pa.nulls(n, pa.string()))
-        return out
+            out = out.with_columns(intensity=_float_series(_rescale(values, c.intensity_scale, "0-1")
+                                                           if c.intensity_scale else values))
+        if "native_labels" in samples.columns:       # an empty list is stored as null, as row() does
+            nl = samples["native_labels"]
+            out = out.with_columns(native_labels=pl.when(nl.list.len() > 0).then(nl))
+        extra = json_objects(samples["extra"], drop_null_extra) if "extra" in samples.columns else None
+        return out.with_columns(extra=pl.Series(extra, dtype=pl.String) if extra is not None
+                                else pl.lit(None, pl.String))
 
     def _rating_column(self, ratings: pl.DataFrame, sample_of: np.ndarray, r_rows: np.ndarray, r_terms: np.ndarray,
                        names: pa.Array, n: int) -> pa.Array:
@@ -338,7 +365,7 @@ class Columns:
                 given = (ratings["labels"].is_not_null().to_numpy() if "labels" in ratings.columns
                          else np.zeros(m, bool))
                 fields["labels"] = pa.ListArray.from_arrays(_offsets(r_rows, m), _take(names, r_terms),
-                                                            mask=pa.array(~given))
+                                                            mask=_bools(~given))
             elif f.name in VAD or f.name == "intensity":
                 if f.name not in ratings.columns:
                     fields[f.name] = pa.nulls(m, pa.float32())
@@ -346,14 +373,15 @@ class Columns:
                 v = ratings[f.name].cast(pl.Float64).to_numpy()
                 v = _rescale(v, _dim_scale(c.vad_scale, f.name), "-1..1") if f.name in VAD else (
                     _rescale(v, c.intensity_scale, "0-1") if c.intensity_scale else v)
-                fields[f.name] = pa.array(v, pa.float32(), from_pandas=True)
+                fields[f.name] = _float_series(v).to_arrow()
             elif f.name == "rater_kind" and f.name not in ratings.columns:
-                fields[f.name] = pa.repeat("human", m)
+                fields[f.name] = pl.repeat("human", m, eager=True).to_arrow()
             elif f.name in ratings.columns:
                 fields[f.name] = _cast(ratings[f.name].to_arrow(), f.type)
             else:
                 fields[f.name] = pa.nulls(m, f.type)
-        structs = pa.StructArray.from_arrays([fields[f.name] for f in RATING_TYPE], fields=list(RATING_TYPE))
+        structs = pa.StructArray.from_arrays([_cast(fields[f.name], f.type) for f in RATING_TYPE],
+                                             fields=list(RATING_TYPE))
         return pa.ListArray.from_arrays(_offsets(sample_of, n), structs)
 
 
@@ -408,7 +436,7 @@ class _Listed:
                           np.concatenate([self.terms[keep], terms[new]]), self.valid | where)
 
     def to_arrow(self, names: pa.Array) -> pa.Array:
-        return pa.ListArray.from_arrays(_offsets(self.rows, self.n), _take(names, self.terms), mask=pa.array(~self.valid))
+        return pa.ListArray.from_arrays(_offsets(self.rows, self.n), _take(names, self.terms), mask=_bools(~self.valid))
 
 
 class _Soft:
@@ -460,10 +488,10 @@ class _Soft:
             return [np.where(total > 0, acc[i] / total, np.nan) for i in range(3)]
 
     def to_arrow(self, names: pa.Array, n: int) -> pa.Array:
-        entries = pa.StructArray.from_arrays([_take(names, self.terms), pa.array(self.probs, pa.float32())],
+        entries = pa.StructArray.from_arrays([_take(names, self.terms), _float_series(self.probs).to_arrow()],
                                              fields=list(SCHEMA.field("soft_label").type.value_type))
         return pa.ListArray.from_arrays(_offsets(self.rows, n), entries,
-                                        mask=pa.array(np.bincount(self.rows, minlength=n) == 0))
+                                        mask=_bools(np.bincount(self.rows, minlength=n) == 0))
 
 
 def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int, vocab: _Vocab):
@@ -525,13 +553,37 @@ def _positions(rows: np.ndarray) -> np.ndarray:
     return np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
 
 
+# Arrow arrays are built from buffers or through polars: ``pa.array``/``pa.scalar`` import pandas
+# on first use (about 0.3 s of every conversion).
+
+def _buffer_array(type_: pa.DataType, values: np.ndarray) -> pa.Array:
+    return pa.Array.from_buffers(type_, len(values), [None, pa.py_buffer(np.ascontiguousarray(values))])
+
+
+def _bools(values: np.ndarray) -> pa.Array:
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(values, bitorder="little"))])
+
+
 def _offsets(rows: np.ndarray, n: int) -> pa.Array:
     """List offsets of ``n`` lists from the (sorted) row of each item."""
-    return pa.array(np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32))
+    return _buffer_array(pa.int32(), np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32))
+
+
+def _strings(values: list[str]) -> pa.Array:
+    return pl.Series(values, dtype=pl.String).to_arrow().cast(pa.string())
+
+
+def _float_series(values: np.ndarray) -> pl.Series:
+    """float32, NaN -> null."""
+    return pl.Series(values.astype(np.float64)).fill_nan(None).cast(pl.Float32)
 
 
 def _take(names: pa.Array, ids: np.ndarray) -> pa.Array:
-    return names.take(pa.array(ids, pa.int64())) if len(ids) else pa.array([], pa.string())
+    return names.take(_buffer_array(pa.int64(), ids.astype(np.int64)))
+
+
+def _polars_type(type_: pa.DataType) -> pl.DataType:
+    return pl.from_arrow(pa.nulls(0, type_)).dtype
 
 
 def _dim_scale(scale, dimension: str) -> str | None:
@@ -552,33 +604,22 @@ def _rescale(values: np.ndarray, source, target: str) -> np.ndarray:
     return tlo + (values - slo) * (thi - tlo) / (shi - slo)
 
 
-def _empty_lists(n: int, item: pa.DataType) -> pa.Array:
-    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], item))
-
-
-def _default(value: Any, type_: pa.DataType, n: int) -> pa.Array:
-    if value is None:
-        return pa.nulls(n, type_)
-    if pa.types.is_list(type_):
-        values = pa.array(list(value) * n, type_.value_type)
-        return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * len(value)), values)
-    return pa.repeat(pa.scalar(value, type_), n)
-
-
 def _cast(array, type_: pa.DataType) -> pa.Array:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array if array.type == type_ else array.cast(type_, safe=False)
 
 
-def multi_hot(frame: pl.DataFrame, columns: Sequence[str], on: str = "1", sep: str = ",") -> tuple[pl.Series, pl.Series]:
-    """Per row, the names of the ``columns`` whose cell is ``on`` (multi-hot cells -> labels), in
-    column order: as lists and as ``sep``-joined text. Built once per distinct pattern."""
-    hot = np.column_stack([(frame[c] == on).fill_null(False).to_numpy() for c in columns]
+def multi_hot(frame: pl.DataFrame, columns: Sequence[str], sep: str = ",") -> tuple[pl.Series, pl.Series]:
+    """Per row, the names of the boolean ``columns`` that are true (multi-hot -> labels), in column
+    order: as lists and as ``sep``-joined text. Built once per distinct pattern."""
+    hot = np.column_stack([frame[c].fill_null(False).to_numpy() for c in columns]
                           + [np.ones(frame.height, bool)])        # a constant column: never zero bytes wide
-    packed = np.ascontiguousarray(np.packbits(hot, axis=1))
-    _, first, inverse = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
-                                  return_index=True, return_inverse=True)
+    packed = np.packbits(hot, axis=1)
+    packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))          # whole 64-bit words per row
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    keys = words[:, 0] if words.shape[1] == 1 else words.view(np.dtype((np.void, words.shape[1] * 8))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     names = [[c for c, h in zip(columns, p) if h] for p in hot[first].tolist()]
     index = pl.Series(inverse.ravel())
     return (pl.Series(names, dtype=pl.List(pl.String)).gather(index),
@@ -590,17 +631,15 @@ def multi_hot(frame: pl.DataFrame, columns: Sequence[str], on: str = "1", sep: s
 _ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"))
 
 
-def _json_string(col: pl.Expr) -> pl.Expr:
-    for old, new in _ESCAPES:
-        col = col.str.replace_all(old, new, literal=True)
-    return pl.lit('"') + col + pl.lit('"')
-
-
 def _json_values(series: pl.Series) -> pl.Series:
     """Each value as ``json.dumps`` writes it (Python's encoder for floats and nested values); null stays null."""
     dtype = series.dtype
     if dtype == pl.String and not series.str.contains(r"[\x00-\x07\x0b\x0e-\x1f]").any():
-        return series.to_frame("v").select(_json_string(pl.col("v"))).to_series()
+        text = pl.col("v")
+        if series.str.contains(r'["\\\x08-\x0a\x0c\x0d]').any():
+            for old, new in _ESCAPES:
+                text = text.str.replace_all(old, new, literal=True)
+        return series.to_frame("v").select(pl.lit('"') + text + pl.lit('"')).to_series()
     if dtype.is_integer():
         return series.cast(pl.String)
     if dtype == pl.Boolean:

@@ -107,7 +107,7 @@ def test_json_objects_match_json_dumps():
 
 
 def test_multi_hot():
-    frame = pl.DataFrame({"a": ["1", "0", "1", None], "b": ["1", "0", "0", "1"]})
+    frame = pl.DataFrame({"a": [True, False, True, None], "b": [True, False, False, True]})
     lists, joined = multi_hot(frame, ["a", "b"])
     assert lists.to_list() == [["a", "b"], [], ["a"], ["b"]] and joined.to_list() == ["a,b", "", "a", "b"]
 
@@ -163,3 +163,24 @@ def test_unknown_labels_name_file_and_line_like_row(tmp_path, strict):
     assert table["native_id"].to_pylist() == ["1", "3"]
     assert [(s.line, s.reason.split(";")[0]) for s in ctx.skipped] == [(3, "unknown label 'meh'"),
                                                                        (5, "unknown label 'meh2'")]
+
+
+def test_read_flags_are_booleans_and_bad_cells_are_named(tmp_path):
+    (tmp_path / "f.csv").write_text("id,a,b\n1,1,0\n2,0,x\n3,1\n4, 1,\n5,0,1\n")
+    ctx = ConversionContext(Toy(), tmp_path, strict=False)
+    frame = Columns(ctx).read("f.csv", columns=["id"], flags=["a", "b"])
+    assert frame.drop(LOC).to_dicts() == [{"id": "1", "a": True, "b": False}, {"id": "5", "a": False, "b": True}]
+    assert [(s.line, s.reason) for s in ctx.skipped] == [
+        (3, "columns ['b'] must be 0 or 1"), (4, "expected 3 fields (id, a, b), found 2"),
+        (5, "columns ['a', 'b'] must be 0 or 1")]
+    with pytest.raises(ConversionError, match=r"f.csv:3: columns \['b'\] must be 0 or 1"):
+        Columns(ConversionContext(Toy(), tmp_path)).read("f.csv", flags=["a", "b"])
+
+
+def test_read_undecodable_file_like_csv_rows(tmp_path):
+    (tmp_path / "u.csv").write_bytes(b"id,label\n1,ang\n2,\xff\xfe\n")
+    with pytest.raises(ConversionError) as old:
+        list(ConversionContext(Toy(), tmp_path).csv_rows("u.csv"))
+    with pytest.raises(ConversionError) as new:
+        Columns(ConversionContext(Toy(), tmp_path)).read("u.csv")
+    assert str(new.value) == str(old.value) and "not utf-8 text (byte 0xff" in str(new.value)

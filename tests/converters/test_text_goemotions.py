@@ -71,7 +71,7 @@ def test_goemotions_rows_by_hand(tmp_path, out):
 
 
 @pytest.mark.parametrize("bad, line, words", [
-    (rating("x", "c9", "r1", ["joy"]).replace(",1,", ",2,", 1), 3, "emotion columns ['joy'] must be 0 or 1"),
+    (rating("x", "c9", "r1", ["joy"]).replace(",1,", ",2,", 1), 3, "columns ['joy'] must be 0 or 1"),
     (rating("x", "c9", "r1", ["joy"], unclear="maybe"), 3, "KeyError: 'maybe'"),
     (rating("x", "c9", "r1", ["joy"]) + ",extra", 3, "expected 37 fields"),
 ])
