@@ -9,7 +9,9 @@ anger, surprise, disgust; they become 5 anonymous ratings. ``emotion`` is the go
 the majority (>= 3 votes) or ``non-neutral`` (no canonical label; the soft label comes
 from the votes). Augmented files add back-translations (``utterance_de/_fr/_it``, kept in
 ``extra``) and are ASCII-normalised; they are read only when the original file of the
-same source is absent.
+same source is absent. The original files hold Windows-1252 punctuation as C1 control
+characters (``\u0092`` for a right quote, ``\u0085`` for an ellipsis, U+0080-U+009F); texts and
+speaker names are re-decoded as Windows-1252 (``’``, ``…``).
 """
 from __future__ import annotations
 
@@ -22,6 +24,12 @@ NAME_RE = re.compile(r"(?P<source>friends|emotionpush)(?:_(?P<split>train|dev|te
                      re.I)
 SPLITS = {"train": "train", "dev": "validation", "test": "test", None: "all"}
 SOURCES = {"friends": ("Friends TV scripts", "acted"), "emotionpush": ("EmotionPush Facebook chats", "natural")}
+C1_RE = re.compile("[\x80-\x9f]")
+
+
+def fix_c1(text: str) -> str:
+    """Windows-1252 characters stored as C1 controls -> the characters meant (bytes cp1252 leaves undefined stay)."""
+    return C1_RE.sub(lambda m: m[0].encode("latin-1").decode("cp1252", errors="ignore") or m[0], text)
 
 
 class EmotionLines(Converter):
@@ -55,10 +63,11 @@ class EmotionLines(Converter):
                                    for e, n in zip(ORDER, votes) for _ in range(int(n))]
                         dialogue_id = f"{source}/{split}/{d:04d}"
                         extra = {"source": SOURCES[source][0], "annotation": votes,
-                                 **{k: v for k, v in line.items() if k.startswith("utterance_")}}
-                        yield ctx.row(f"{dialogue_id}_{t:02d}", split, text=line["utterance"],
+                                 **{k: fix_c1(v) for k, v in line.items() if k.startswith("utterance_")}}
+                        yield ctx.row(f"{dialogue_id}_{t:02d}", split, text=fix_c1(line["utterance"]),
                                       native_label=line["emotion"], ratings=ratings,
-                                      speaker_id=f"{source}/{line['speaker']}", dialogue_id=dialogue_id, turn_index=t,
+                                      speaker_id=f"{source}/{fix_c1(line['speaker'])}", dialogue_id=dialogue_id,
+                                      turn_index=t,
                                       elicitation=SOURCES[source][1], extra=extra)
 
 

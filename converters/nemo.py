@@ -3,7 +3,8 @@
 Native layout (GitHub / Hugging Face release): ``data.tsv`` (tab-separated, header
 ``file_id emotion raw_text normalized_text speaker_id gender age``) and ``samples/<file_id>``
 where ``file_id`` is ``<speaker>_<emotion>_<sentence>.wav``. No official splits.
-``normalized_text`` goes to ``extra``.
+``normalized_text`` goes to ``extra``. ``speaker_id`` is left-padded with spaces in the release
+(``        KS0``) and is stripped.
 """
 import csv
 
@@ -24,6 +25,7 @@ class Nemo(TableConverter):
     def fields(self, rec, split):
         file_id = rec["file_id"]
         return {"native_id": file_id.removesuffix(".wav"), "audio_path": f"samples/{file_id}",
+                "speaker_id": rec["speaker_id"].strip() or None,
                 "speaker_gender": rec["gender"].strip().lower() or None,
                 "speaker_age": float(rec["age"]) if rec["age"].strip() else None}
 
