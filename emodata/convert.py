@@ -211,6 +211,15 @@ class ConversionContext:
                     out.append(t)
         return out
 
+    def rating_labels(self, natives: Sequence[str] | None) -> list[str] | None:
+        """A rating's canonical labels: ``None`` without a categorical answer, or when every choice is a
+        code mapped to None (FER+ ``unknown``/``NF``: no emotion judgment); ``[]`` when the rater chose
+        none of the offered labels (a vote)."""
+        if natives is None:
+            return None
+        terms = self.labels(natives)
+        return terms if terms or not natives else None
+
     def rating(self, rater_id: str | None, kind: str = "human", *, labels: Sequence[str] | None = None,
                native: str | None = None, valence: float | None = None, arousal: float | None = None,
                dominance: float | None = None, intensity: float | None = None,
@@ -227,7 +236,7 @@ class ConversionContext:
         c = self.converter
         return {
             "rater_id": rater_id, "rater_kind": kind, "perspective": perspective, "condition": condition,
-            "native": native, "labels": None if labels is None else self.labels(labels),
+            "native": native, "labels": self.rating_labels(labels),
             "valence": self._vad(valence, "valence"), "arousal": self._vad(arousal, "arousal"),
             "dominance": self._vad(dominance, "dominance"),
             "intensity": rescale(intensity, c.intensity_scale, "0-1") if c.intensity_scale else intensity,

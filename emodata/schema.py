@@ -129,7 +129,8 @@ def describe() -> str:
               "item and chose none of the offered labels (per-class agreement counts it as \"not chosen\" for",
               "every class; single-label corpora use their own \"no emotion\"/neutral term instead). `labels` =",
               "null: the rating makes no categorical judgment (a dimensional-only rating, an item flagged as",
-              "unclear). One annotated item is one sample: where a release ships the same item in several",
+              "unclear, a choice that is no emotion term such as FER+ `unknown`/`NF`; `native` keeps it).",
+              "One annotated item is one sample: where a release ships the same item in several",
               "files (SemEval-2025 Task 11 tracks a, b, c), its ratings sit on one sample and the other rows",
               "name that sample in `extra.ratings_on`, so every judgment is stored once."]
     lines += ["", "Vocabularies: perspective " + ", ".join(PERSPECTIVES) + "; elicitation " + ", ".join(ELICITATIONS)
