@@ -13,5 +13,9 @@ if ! "$VENV/bin/python" -c "import label_studio" >/dev/null 2>&1; then
     "$VENV/bin/pip" install -q --root-user-action=ignore "label-studio==$LS_VERSION"
 fi
 "$VENV/bin/python" -c "import label_studio; print('label-studio', label_studio.__version__, 'in $VENV')"
-# the client (httpx) and the screenshot test's packages (websockets, pillow) and chromium come
-# from .ci/setup_core.sh (the test extra)
+# the client, label-studio-sdk, goes into the main environment (the labelstudio extra; it does not
+# pin pyarrow). The screenshot test's packages (websockets, pillow) and chromium come from
+# .ci/setup_core.sh (the test extra).
+SDK_VERSION="${EMODATA_LS_SDK_VERSION:-2.1.2}"
+python3 -m pip install -q --disable-pip-version-check "label-studio-sdk==$SDK_VERSION"
+python3 -c "import label_studio_sdk, importlib.metadata as m; print('label-studio-sdk', m.version('label-studio-sdk'))"

@@ -1,25 +1,39 @@
-"""A small Label Studio REST client (httpx) with retries and clear errors.
+"""Label Studio client: the official ``label-studio-sdk`` plus a thin layer for what it lacks.
 
-Settings come from arguments, then the environment (``EMODATA_LS_URL`` / ``LABEL_STUDIO_URL``,
-``EMODATA_LS_TOKEN`` / ``LABEL_STUDIO_API_KEY``), then a config file
-(``EMODATA_LS_CONFIG`` or ``~/.config/emodata/labelstudio.toml`` / ``.yaml`` with keys
-``url`` and ``token``). The token is sent as ``Authorization: Token <token>`` (Label Studio's
-legacy API token) and never appears in messages, logs or reprs.
+The SDK (:class:`label_studio_sdk.LabelStudio`) does every API call. It speaks both kinds of
+Label Studio API tokens: personal access tokens (JWT refresh tokens, exchanged for short-lived
+access tokens sent as ``Bearer``) and legacy tokens (``Token``); it retries connection errors,
+429 and 5xx with backoff, and follows the server's API as it changes. This layer adds only:
+
+- settings: server URL and token from arguments, then the environment (``EMODATA_LS_URL`` /
+  ``LABEL_STUDIO_URL``, ``EMODATA_LS_TOKEN`` / ``LABEL_STUDIO_API_KEY``), then a config file
+  (``EMODATA_LS_CONFIG`` or ``~/.config/emodata/labelstudio.toml`` / ``.yaml``: ``url``,
+  ``token``, and per-server tokens under ``[servers."<url>"]``); the token never appears in
+  messages, logs or reprs (:class:`Secret`);
+- errors: the SDK raises ``ApiError`` with the raw response body or a bare ``httpx`` error;
+  here each failure becomes one line naming the server, the object or where the token came from;
+- no repeated creates: the SDK retries every method after a 5xx, so a POST that creates a
+  project, storage or tasks is sent once (a retried import could import the tasks twice);
+- rater accounts: the open-source API has no password field when creating users, so accounts
+  are made through the organization's invite link (the web sign-up form), and a rater's own
+  token is read from that session.
 """
 from __future__ import annotations
 
+import json
 import os
-import time
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
 
 DEFAULT_URL = "http://localhost:8080"
-RETRY_STATUS = {429, 500, 502, 503, 504}
-SAFE_POST_RETRY_STATUS = {429, 503}     # the server did not process the request
+ONCE = {"max_retries": 0}            # request options for POSTs that create something
 
 
 class LabelStudioError(RuntimeError):
@@ -82,12 +96,18 @@ class Settings:
 
 
 def resolve_settings(url: str | None = None, token: str | None = None) -> Settings:
-    """Server URL and API token from arguments, environment or config file (in that order)."""
+    """Server URL and API token from arguments, environment or config file (in that order).
+
+    A token under ``[servers."<url>"]`` in the config file wins over the environment for that
+    server (a blind study has one server per rater, each with its own tokens)."""
     path = _config_file()
     conf = _read_config(path) if path and path.is_file() else {}
-    url = (url or os.environ.get("EMODATA_LS_URL") or os.environ.get("LABEL_STUDIO_URL")
-           or conf.get("url") or DEFAULT_URL)
+    url = str(url or os.environ.get("EMODATA_LS_URL") or os.environ.get("LABEL_STUDIO_URL")
+              or conf.get("url") or DEFAULT_URL).rstrip("/")
     source = "argument"
+    server = (conf.get("servers") or {}).get(url) or {}
+    if not token and server.get("token"):
+        token, source = server["token"], f"{path} [servers.\"{url}\"]"
     if not token:
         for var in ("EMODATA_LS_TOKEN", "LABEL_STUDIO_API_KEY"):
             if os.environ.get(var):
@@ -98,22 +118,24 @@ def resolve_settings(url: str | None = None, token: str | None = None) -> Settin
     if not token:
         raise AuthError("no Label Studio API token: set EMODATA_LS_TOKEN (or LABEL_STUDIO_API_KEY) "
                         "or put token = '...' in ~/.config/emodata/labelstudio.toml")
-    return Settings(str(url).rstrip("/"), Secret(token), source)
+    return Settings(url, Secret(token), source)
 
 
 class Client:
-    """Label Studio REST API; transient failures (connection, 5xx, 429) are retried with
-    exponential backoff (POSTs only when the server cannot have acted on them)."""
+    """One Label Studio server through the SDK (``self.sdk``), with clear errors."""
 
     def __init__(self, url: str, token: str, *, token_source: str = "argument", timeout: float = 60.0,
-                 retries: int = 5, backoff: float = 0.5, transport: httpx.BaseTransport | None = None):
+                 retries: int = 2, transport: httpx.BaseTransport | None = None):
         self.url = url.rstrip("/")
         self._token = Secret(token)
         self.token_source = token_source
-        self.retries = retries
-        self.backoff = backoff
-        self._http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport,
-                                  headers={"Authorization": "Token " + str(token)})
+        self._http = httpx.Client(timeout=timeout, follow_redirects=True, transport=transport)
+        try:
+            self.sdk = LabelStudio(base_url=self.url, api_key=str(token), httpx_client=self._http,
+                                   timeout=timeout, max_retries=retries)
+        except ApiError as e:                    # an expired personal access token is refused here
+            raise AuthError(f"the Label Studio token from {token_source} is not usable: "
+                            f"{self._detail(e.body)}") from None
 
     @classmethod
     def from_settings(cls, url: str | None = None, token: str | None = None, **kw) -> "Client":
@@ -132,98 +154,86 @@ class Client:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _redact(self, text: str) -> str:
-        return text.replace(str(self._token), "***") if self._token else text
+    def _detail(self, body) -> str:
+        text = body if isinstance(body, str) else json.dumps(body, default=str)
+        return text.replace(str(self._token), "***")[:300].strip()
 
-    def request(self, method: str, path: str, *, what: str | None = None, **kw) -> httpx.Response:
-        """Send a request; ``what`` names the object for a 404 message."""
-        idempotent = method.upper() != "POST"
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
-            try:
-                resp = self._http.request(method, path, **kw)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                if last:
-                    raise ServerUnreachable(
-                        f"cannot reach Label Studio at {self.url} ({type(e).__name__}: {self._redact(str(e))}) "
-                        f"after {self.retries + 1} tries; start a server (docs/labelstudio.md) or set "
-                        "EMODATA_LS_URL") from None
-            except httpx.TransportError as e:
-                if last or not idempotent:
-                    raise LabelStudioError(f"{method} {self.url}{path} failed: {type(e).__name__}: "
-                                           f"{self._redact(str(e))}") from None
-            else:
-                retry_on = RETRY_STATUS if idempotent else SAFE_POST_RETRY_STATUS
-                if resp.status_code not in retry_on or last:
-                    return self._check(resp, method, path, what)
-                wait = resp.headers.get("Retry-After", "")
-                if wait.isdigit():
-                    time.sleep(min(float(wait), 30.0))
-                    continue
-            time.sleep(self.backoff * 2 ** attempt)
-        raise AssertionError("unreachable")
+    @contextmanager
+    def errors(self, doing: str, what: str | None = None) -> Iterator[None]:
+        """Turn SDK and transport failures of ``doing`` into one-line :class:`LabelStudioError` s;
+        ``what`` names the object for a 404."""
+        try:
+            yield
+        except ApiError as e:
+            code = e.status_code
+            if code == 401:
+                raise AuthError(f"Label Studio at {self.url} rejected the API token from {self.token_source} "
+                                "(401 Unauthorized): check the token (a personal access token or a legacy "
+                                "token of this server)") from None
+            if code == 403:
+                raise AuthError(f"Label Studio at {self.url}: the token's user may not {doing} (403): "
+                                f"{self._detail(e.body)}") from None
+            if code == 404:
+                raise NotFound(f"{what or doing} not found on Label Studio at {self.url} (404)") from None
+            raise LabelStudioError(f"Label Studio at {self.url}: {doing} failed with HTTP {code}: "
+                                   f"{self._detail(e.body)}") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            raise ServerUnreachable(f"cannot reach Label Studio at {self.url} ({type(e).__name__}); start a "
+                                    "server (docs/labelstudio.md) or set EMODATA_LS_URL") from None
+        except httpx.TransportError as e:
+            raise LabelStudioError(f"Label Studio at {self.url}: {doing} failed: {type(e).__name__}: "
+                                   f"{self._detail(str(e))}") from None
 
-    def _check(self, resp: httpx.Response, method: str, path: str, what: str | None) -> httpx.Response:
-        if resp.status_code < 400:
-            return resp
-        detail = self._redact(resp.text[:300]).strip()
-        if resp.status_code == 401:
-            raise AuthError(f"Label Studio at {self.url} rejected the API token from {self.token_source} "
-                            "(401 Unauthorized): check the token; the server needs "
-                            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true for 'Token' auth")
-        if resp.status_code == 403:
-            raise AuthError(f"Label Studio at {self.url}: the token's user may not {method} {path} (403): {detail}")
-        if resp.status_code == 404:
-            raise NotFound(f"{what or path} not found on Label Studio at {self.url} (404)")
-        raise LabelStudioError(f"{method} {self.url}{path} -> HTTP {resp.status_code}: {detail}")
-
-    def get(self, path: str, **kw):
-        return self.request("GET", path, **kw).json()
-
-    def post(self, path: str, **kw):
-        return self.request("POST", path, **kw).json()
-
-    def patch(self, path: str, **kw):
-        return self.request("PATCH", path, **kw).json()
-
-    def delete(self, path: str, **kw) -> None:
-        self.request("DELETE", path, **kw)
-
-    # -- API -----------------------------------------------------------------------------
+    # -- the calls emodata makes ------------------------------------------------------------
     def whoami(self) -> dict:
-        return self.get("/api/current-user/whoami")
+        with self.errors("read the current user"):
+            return self.sdk.users.whoami().dict()
 
     def project(self, project_id: int) -> dict:
-        return self.get(f"/api/projects/{project_id}", what=f"Label Studio project {project_id}")
+        with self.errors(f"read project {project_id}", f"Label Studio project {project_id}"):
+            return self.sdk.projects.get(id=project_id).dict()
 
-    def users(self) -> list[dict]:
-        data = self.get("/api/users/")
-        return data["results"] if isinstance(data, dict) else data
+    def create_project(self, **fields) -> int:
+        with self.errors("create a project"):
+            return self.sdk.projects.create(**fields, request_options=ONCE).id
+
+    def create_local_storage(self, project_id: int, path: str, title: str) -> int:
+        with self.errors("create a local files storage (is the media root below the server's "
+                         "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT?)"):
+            return self.sdk.import_storage.local.create(project=project_id, path=path, title=title,
+                                                        use_blob_urls=False, request_options=ONCE).id
+
+    def import_tasks(self, project_id: int, tasks: list[dict]) -> None:
+        with self.errors(f"import tasks into project {project_id}", f"Label Studio project {project_id}"):
+            self.sdk.projects.import_tasks(id=project_id, request=tasks, request_options=ONCE)
+
+    def task_data(self, project_id: int) -> dict[int, dict]:
+        """``{task id: task data}`` of every task of a project."""
+        with self.errors(f"list the tasks of project {project_id}", f"Label Studio project {project_id}"):
+            return {t.id: t.data for t in self.sdk.tasks.list(project=project_id, fields="task_only",
+                                                               page_size=1000)}
 
     def export(self, project_id: int, all_tasks: bool = True) -> list[dict]:
         """Tasks of a project with their annotations (JSON export, synchronous)."""
-        return self.get(f"/api/projects/{project_id}/export",
-                        params={"exportType": "JSON", "download_all_tasks": str(all_tasks).lower()},
-                        what=f"Label Studio project {project_id}")
+        with self.errors(f"export project {project_id}", f"Label Studio project {project_id}"):
+            raw = b"".join(self.sdk.projects.exports.download_sync(
+                id=project_id, export_type="JSON", download_all_tasks=all_tasks))
+        return json.loads(raw)
 
-    def iter_tasks(self, project_id: int, page_size: int = 500) -> Iterator[dict]:
-        """Every task of a project, page by page (a page past the end is a 404 here)."""
-        page, seen = 1, 0
-        while True:
-            data = self.get("/api/tasks/", params={"project": project_id, "page": page, "page_size": page_size},
-                            what=f"Label Studio project {project_id}")
-            tasks = data["tasks"] if isinstance(data, dict) else data
-            yield from tasks
-            seen += len(tasks)
-            total = data.get("total") if isinstance(data, dict) else None
-            if len(tasks) < page_size or (total is not None and seen >= total):
-                return
-            page += 1
+    def users(self) -> list[dict]:
+        with self.errors("list users"):
+            return [u.dict() for u in self.sdk.users.list()]
+
+    def get_media(self, url: str) -> httpx.Response:
+        """GET a media URL of a task (``/data/local-files/?d=...``) as this client's user."""
+        with self.errors(f"fetch {url}"):
+            return self._http.get(self.url + url, headers=self.sdk._client_wrapper.get_headers())
 
     def rater_token(self, email: str, password: str) -> Secret:
         """Sign up ``email`` through the organization's invite link (or log in if the account
-        exists) and return that rater's own API token."""
-        invite = self.get("/api/invite")["invite_url"]
+        exists) and return that rater's own legacy API token."""
+        with self.errors("read the organization's invite link"):
+            invite = self.sdk.organizations.invites.get_invite_link().invite_url
         with httpx.Client(base_url=self.url, timeout=self._http.timeout, follow_redirects=False) as web:
             for page in (invite, "/user/login/"):
                 web.get(page)
@@ -236,3 +246,36 @@ class Client:
                         return Secret(token.json()["token"])
         raise AuthError(f"could not sign up or log in rater {email} on {self.url}: wrong password for an "
                         "existing account, or a password Label Studio refuses (it needs 8+ characters)")
+
+
+class Servers:
+    """Clients by server URL, made on first use (token from ``token`` or :func:`resolve_settings`
+    for that URL) and closed together. A shared project lives on :attr:`default`; a blind study
+    has one server per rater."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, **client_kw):
+        self.url = url.rstrip("/") if url else None     # given explicitly (``--url``), else None
+        self._token, self._kw = token, client_kw
+        self._clients: dict[str, Client] = {}
+
+    def __call__(self, url: str) -> Client:
+        url = url.rstrip("/")
+        if url not in self._clients:
+            s = resolve_settings(url, self._token)
+            self._clients[url] = Client(s.url, s.token, token_source=s.token_source, **self._kw)
+        return self._clients[url]
+
+    @property
+    def default(self) -> Client:
+        """The server named by ``url`` (or the settings' URL)."""
+        return self(self.url or resolve_settings(None, self._token).url)
+
+    def close(self) -> None:
+        for c in self._clients.values():
+            c.close()
+
+    def __enter__(self) -> "Servers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -127,10 +127,11 @@ def results_from_rating(form: Form, rating: dict) -> list[dict]:
     return out
 
 
-def rating_from_results(form: Form, results: list[dict], where: str) -> dict:
+def rating_from_results(form: Form, results: list[dict], where: str, provenance: dict | None = None) -> dict:
     """An emodata rating (without rater/ref fields) from a Label Studio annotation result.
 
-    ``where`` names the annotation in error messages."""
+    ``where`` names the annotation in error messages. ``native`` holds the result verbatim
+    (``result``, by control name) and ``provenance`` (``labelstudio``: study, blind, prefill...)."""
     by_name = {r.get("from_name"): r.get("value", {}) for r in results}
     rating: dict = {"labels": None, "valence": None, "arousal": None, "dominance": None,
                     "intensity": None, "confidence": None, "comment": None}
@@ -150,6 +151,6 @@ def rating_from_results(form: Form, results: list[dict], where: str) -> dict:
     text = by_name.get("rationale", {}).get("text")
     if text:
         rating["comment"] = "\n".join(text) if isinstance(text, list) else str(text)
-    rating["native"] = json.dumps({k: by_name[k] for k in sorted(by_name) if k}, sort_keys=True,
-                                  ensure_ascii=False)
+    rating["native"] = json.dumps({"result": {k: by_name[k] for k in by_name if k},
+                                   "labelstudio": provenance or {}}, sort_keys=True, ensure_ascii=False)
     return rating

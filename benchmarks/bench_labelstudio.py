@@ -1,9 +1,11 @@
 """Label Studio round trip at pilot scale against a real local server.
 
 Converts DailyDialog validation (real label files in ../shared), launches ``--tasks`` text
-tasks with dialogue context, posts ``--raters`` annotations per task through the API (one
-account each), then times ``pull`` (first pull, a no-change re-pull) and ``status``.
-Peak RSS of this process is reported (the server runs in its own process).
+tasks with dialogue context into one shared project, posts ``--raters`` annotations per task
+through the SDK (one account each), then times ``pull`` (first pull, a no-change re-pull),
+``status`` and, as the floor under ``pull``, the bare SDK JSON export of the project. The
+client is label-studio-sdk (annotation/labelstudio_client.py). Peak RSS of this process is
+reported (the server runs in its own process).
 
     python benchmarks/bench_labelstudio.py [--tasks 500 --raters 3]
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from emodata import store
 from emodata.annotation.labelstudio import launch, pull, status
-from emodata.annotation.labelstudio_client import Client
+from emodata.annotation.labelstudio_client import Client, Servers
 from emodata.annotation.labelstudio_server import LabelStudioServer
 from emodata.converters.dailydialog import CONVERTER
 
@@ -51,22 +53,25 @@ def main() -> None:
     server = timed("server start (fresh SQLite, until /health)", LabelStudioServer(
         tmp / "ls", username="admin@example.com", password=secrets.token_urlsafe(12), token=token).start)
     try:
-        with Client(server.url, token) as admin:
-            m = timed(f"launch {a.tasks} text tasks (select+context+import)", launch, admin, root, "dailydialog",
-                      "bench", sample=a.tasks, overlap=a.raters, where="turn_index >= 1")
+        with Servers(server.url, token) as servers:
+            admin = servers.default
+            m = timed(f"launch {a.tasks} text tasks (select+context+import)", launch, servers, root, "dailydialog",
+                      "bench", sample=a.tasks, overlap=a.raters, shared=True, where="turn_index >= 1")
+            (project,) = m["projects"]
             raters = [Client(server.url, admin.rater_token(f"r{i}@bench.org", "bench-pass-123"))
                       for i in range(a.raters)]
             t = time.perf_counter()
-            for task in m["tasks"]:
+            for task in project["tasks"]:
                 for r in raters:
-                    r.post(f"/api/tasks/{task}/annotations/", json={"result": [
+                    r.sdk.annotations.create(id=int(task), result=[
                         {"from_name": "emotion", "to_name": "text", "type": "choices",
-                         "value": {"choices": ["neutral"]}}]})
-            n = len(m["tasks"]) * a.raters
-            print(f"{'post ' + str(n) + ' annotations (API, sequential)':<42} {time.perf_counter() - t:8.2f} s")
-            first = timed(f"pull {n} annotations (first)", pull, admin, root, "bench")
-            again = timed("pull again (no change)", pull, admin, root, "bench")
-            timed("status", status, admin, root, "bench")
+                         "value": {"choices": ["neutral"]}}])
+            n = len(project["tasks"]) * a.raters
+            print(f"{'post ' + str(n) + ' annotations (SDK, sequential)':<42} {time.perf_counter() - t:8.2f} s")
+            first = timed(f"pull {n} annotations (first)", pull, servers, root, "bench")
+            again = timed("pull again (no change)", pull, servers, root, "bench")
+            timed("status", status, servers, root, "bench")
+            timed("bare SDK JSON export (floor under pull)", admin.export, project["project_id"], False)
             assert first["added"] == n and again["unchanged"] == n
     finally:
         server.stop()

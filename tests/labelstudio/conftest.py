@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from emodata import store
-from emodata.annotation.labelstudio_client import Client
+from emodata.annotation.labelstudio_client import Client, Servers
 from emodata.annotation.labelstudio_server import LabelStudioServer
 from emodata.converters.cremad import CONVERTER as CREMAD
 from emodata.converters.dailydialog import CONVERTER as DAILYDIALOG
@@ -112,7 +112,7 @@ def ls_server(tmp_path_factory, ls_media_root):
     """A fresh Label Studio on 127.0.0.1 (own SQLite data dir); stopped by PID at the end."""
     server = LabelStudioServer(tmp_path_factory.mktemp("ls-data"), username=ADMIN,
                                password=secrets.token_urlsafe(12), token=secrets.token_hex(20),
-                               media_root=ls_media_root)
+                               document_root=ls_media_root)
     server.start()
     yield server
     server.stop()
@@ -120,6 +120,12 @@ def ls_server(tmp_path_factory, ls_media_root):
 
 
 @pytest.fixture(scope="session")
-def ls_admin(ls_server) -> Client:
-    with Client(ls_server.url, ls_server._token, retries=2, backoff=0.2) as c:
-        yield c
+def ls_servers(ls_server) -> Servers:
+    """Clients by server URL with the admin token (the servers of the tests share it)."""
+    with Servers(ls_server.url, ls_server._token, retries=1) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def ls_admin(ls_servers) -> Client:
+    return ls_servers.default

@@ -1,6 +1,10 @@
-"""Failures: unreachable server, bad token, deleted project, missing media (real server);
-retries, token hygiene and the result <-> rating mapping (fakes / pure functions)."""
+"""Failures against the real server: unreachable server, bad token, deleted project, empty
+selections, missing or unserved media; the SDK with a personal access token; retries, token
+hygiene and the result <-> rating mapping (fakes / pure functions)."""
 from __future__ import annotations
+
+import json
+import time
 
 import httpx
 import pytest
@@ -8,21 +12,22 @@ import pytest
 from emodata import store
 from emodata.annotation.labelstudio import MissingMedia, launch, pull
 from emodata.annotation.labelstudio_client import (AuthError, Client, LabelStudioError, NotFound,
-                                                   ServerUnreachable, resolve_settings)
+                                                   ServerUnreachable, Servers, resolve_settings)
 from emodata.annotation.labelstudio_config import Form, labeling_config, rating_from_results, results_from_rating
-from emodata.annotation.labelstudio_server import free_port
+from emodata.annotation.labelstudio_server import exposure_warning, free_port
 
 TOKEN = "s3cret-token-value-0123456789"
+EMOTION = [{"from_name": "emotion", "to_name": "audio", "type": "choices", "value": {"choices": ["fear"]}}]
 
 
 # -- against the real server ---------------------------------------------------------------
 
 @pytest.mark.slow
-def test_unreachable_server_is_retried_then_explained():
+def test_unreachable_server_is_explained():
     url = f"http://127.0.0.1:{free_port()}"
-    with Client(url, TOKEN, retries=2, backoff=0.01) as c, pytest.raises(ServerUnreachable) as e:
+    with Client(url, TOKEN, retries=0) as c, pytest.raises(ServerUnreachable) as e:
         c.whoami()
-    assert url in str(e.value) and "after 3 tries" in str(e.value) and TOKEN not in str(e.value)
+    assert url in str(e.value) and TOKEN not in str(e.value)
 
 
 @pytest.mark.slow
@@ -33,36 +38,100 @@ def test_bad_token(ls_server):
 
 
 @pytest.mark.slow
-def test_deleted_project_keeps_pulled_ratings(ls_admin, ls_dataset, ls_media_root):
-    m = launch(ls_admin, ls_dataset, "cremad", "to-delete", where="speaker_id = '1001'", sample=2, overlap=1,
-               media="audio", document_root=ls_media_root, vad="none", intensity=False, confidence=False,
-               media_root=ls_media_root / "cremad")
-    task = min(int(t) for t in m["tasks"])
-    ls_admin.post(f"/api/tasks/{task}/annotations/", json={"result": [
-        {"from_name": "emotion", "to_name": "audio", "type": "choices", "value": {"choices": ["fear"]}}]})
-    assert pull(ls_admin, ls_dataset, "to-delete")["added"] == 1
-    ls_admin.delete(f"/api/projects/{m['project_id']}")
-    with pytest.raises(NotFound) as e:
-        pull(ls_admin, ls_dataset, "to-delete")
-    assert f"project {m['project_id']}" in str(e.value) and "to-delete.json" in str(e.value)
-    kept = [r for row in store.read_table(ls_dataset, "cremad", columns=["id", "ratings"]).to_pylist()
-            if row["id"] == m["tasks"][str(task)] for r in row["ratings"] if r["rater_id"] == "ls:admin@example.com"]
-    assert len(kept) == 1 and kept[0]["labels"] == ["fear"] and kept[0]["valence"] is None
+def test_personal_access_token_through_the_sdk(ls_admin, ls_server, ls_servers, ls_dataset):
+    """A personal access token (JWT refresh token) works through the SDK, also once the server
+    refuses legacy tokens; the launch/pull path runs on it."""
+    pat = ls_admin.sdk.tokens.create().token
+    assert pat.count(".") == 2 and pat != ls_server._token
+    with Client(ls_server.url, pat) as c:
+        assert c.whoami()["email"] == ls_server.username
+        assert c.sdk._client_wrapper.get_headers()["Authorization"].startswith("Bearer ")   # access token
+        assert pat not in repr(c)
+        c.sdk.jwt_settings.update(api_tokens_enabled=True, legacy_api_tokens_enabled=False, api_token_ttl_days=30)
+        try:
+            with pytest.raises(AuthError, match="401"):
+                Client(ls_server.url, ls_server._token).whoami()       # the legacy token is refused now
+            with Servers(ls_server.url, pat) as servers:
+                m = launch(servers, ls_dataset, "dailydialog", "pat", where="turn_index >= 1", sample=3, overlap=1)
+                task = min(int(t) for t in m["projects"][0]["tasks"])
+                c.sdk.annotations.create(id=task, result=[{"from_name": "emotion", "to_name": "text",
+                                                           "type": "choices", "value": {"choices": ["happiness"]}}])
+                assert pull(servers, ls_dataset, "pat")["added"] == 1
+        finally:
+            c.sdk.jwt_settings.update(api_tokens_enabled=True, legacy_api_tokens_enabled=True, api_token_ttl_days=30)
+    assert ls_admin.whoami()["email"] == ls_server.username
 
 
 @pytest.mark.slow
-def test_missing_media(ls_admin, ls_dataset, ls_media_root):
+def test_deleted_project_keeps_pulled_ratings(ls_admin, ls_servers, ls_dataset, ls_media_root):
+    m = launch(ls_servers, ls_dataset, "cremad", "to-delete", where="speaker_id = '1001'", sample=2, overlap=1,
+               media="audio", document_root=ls_media_root, vad="none", intensity=False, confidence=False,
+               media_root=ls_media_root / "cremad")
+    (p,) = m["projects"]
+    task = min(int(t) for t in p["tasks"])
+    ls_admin.sdk.annotations.create(id=task, result=EMOTION)
+    assert pull(ls_servers, ls_dataset, "to-delete")["added"] == 1
+    ls_admin.sdk.projects.delete(id=p["project_id"])
+    with pytest.raises(NotFound) as e:
+        pull(ls_servers, ls_dataset, "to-delete")
+    assert f"project {p['project_id']}" in str(e.value) and "to-delete.json" in str(e.value)
+    kept = [r for row in store.read_table(ls_dataset, "cremad", columns=["id", "ratings"]).to_pylist()
+            if row["id"] == p["tasks"][str(task)] for r in row["ratings"] if r["rater_id"] == "ls:admin@example.com"]
+    assert len(kept) == 1 and kept[0]["labels"] == ["fear"] and kept[0]["valence"] is None
+
+
+def _projects(ls_admin) -> int:
+    return len(list(ls_admin.sdk.projects.list()))
+
+
+@pytest.mark.slow
+def test_missing_media_and_empty_selections(ls_admin, ls_servers, ls_dataset, ls_media_root, monkeypatch):
+    crema = ls_media_root / "cremad"
+    before = _projects(ls_admin)
     # actor 1002 has no WAV stand-ins: nothing is created and the error names the files
     with pytest.raises(MissingMedia) as e:
-        launch(ls_admin, ls_dataset, "cremad", "missing", where="speaker_id IN ('1001', '1002')", sample=6,
-               media="audio", document_root=ls_media_root, stratify="speaker_id", media_root=ls_media_root / "cremad")
+        launch(ls_servers, ls_dataset, "cremad", "missing", where="speaker_id IN ('1001', '1002')", sample=6,
+               media="audio", document_root=ls_media_root, stratify="speaker_id", media_root=crema, overlap=1)
     assert "3 of 6 selected samples have no audio file" in str(e.value) and "AudioWAV/1002_" in str(e.value)
     assert not (ls_dataset / "annotation" / "labelstudio" / "missing.json").exists()
-    m = launch(ls_admin, ls_dataset, "cremad", "missing", where="speaker_id IN ('1001', '1002')", sample=6,
+    # every selected file missing: an error also with --skip-missing, and no project
+    with pytest.raises(MissingMedia, match="none of the 4 selected samples has a audio file.*nothing to launch"):
+        launch(ls_servers, ls_dataset, "cremad", "none-there", where="speaker_id = '1002'", sample=4,
+               media="audio", document_root=ls_media_root, media_root=crema, overlap=1, skip_missing=True)
+    # pre-annotations from a rater that rated none of the selected samples
+    with pytest.raises(ValueError, match=r"--prefill llm:nobody\|x@1: no selected sample has an llm/model rating"):
+        launch(ls_servers, ls_dataset, "dailydialog", "no-prefill", where="turn_index >= 1", sample=2, overlap=1,
+               prefill="llm:nobody|x@1")
+    # a selection that matches nothing
+    with pytest.raises(ValueError, match="matched no sample of cremad"):
+        launch(ls_servers, ls_dataset, "cremad", "nothing", where="speaker_id = 'nobody'", overlap=1)
+    # local media need the document root, and the media must lie below it
+    monkeypatch.delenv("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT", raising=False)
+    with pytest.raises(MissingMedia, match="need Label Studio's document root"):
+        launch(ls_servers, ls_dataset, "cremad", "no-root", where="speaker_id = '1001'", sample=2, media="audio",
+               media_root=crema, overlap=1)
+    with pytest.raises(MissingMedia, match="must be a subfolder of Label Studio's document root"):
+        launch(ls_servers, ls_dataset, "cremad", "outside", where="speaker_id = '1001'", sample=2, media="audio",
+               media_root=crema, document_root=ls_media_root / "ferplus", overlap=1)
+    assert _projects(ls_admin) == before
+    for name in ("none-there", "no-prefill", "nothing", "no-root", "outside"):
+        assert not (ls_dataset / "annotation" / "labelstudio" / f"{name}.json").exists()
+
+    m = launch(ls_servers, ls_dataset, "cremad", "missing", where="speaker_id IN ('1001', '1002')", sample=6,
                media="audio", document_root=ls_media_root, stratify="speaker_id", skip_missing=True,
-               media_root=ls_media_root / "cremad")
-    assert len(m["tasks"]) == 3 and len(m["skipped_missing_media"]) == 3
+               media_root=crema, overlap=1)
+    assert len(m["projects"][0]["tasks"]) == 3 and len(m["skipped_missing_media"]) == 3
     assert all(s.startswith("cremad/1002_") for s in m["skipped_missing_media"])
+
+
+@pytest.mark.slow
+def test_media_the_server_does_not_serve(ls_admin, ls_servers, ls_dataset, ls_media_root):
+    """--document-root that is not the server's: launch checks a media URL and stops."""
+    crema = ls_media_root / "cremad"
+    with pytest.raises(MissingMedia, match=r"does not serve the media \(GET /data/local-files/\?d=.*start it with "
+                                           "the document root"):
+        launch(ls_servers, ls_dataset, "cremad", "wrong-root", where="speaker_id = '1001'", sample=2,
+               media="audio", document_root=ls_media_root.parent, media_root=crema, overlap=1)
 
 
 # -- retries and secrets (fake transport for the edge cases) -------------------------------
@@ -71,46 +140,44 @@ def _fake(statuses: list[int], seen: list):
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((request.method, request.headers.get("authorization")))
         code = statuses.pop(0)
-        return httpx.Response(code, json={"email": "a@b.c"} if code == 200 else {"detail": "busy"},
-                              headers={"Retry-After": "0"} if code == 429 else {})
+        body = {"email": "a@b.c", "id": 1} if code in (200, 201) else {"detail": "busy"}
+        return httpx.Response(code, json=body)
     return httpx.MockTransport(handler)
 
 
-def test_transient_errors_are_retried_with_backoff():
+def test_reads_are_retried_by_the_sdk():
     seen = []
-    with Client("http://ls.test", TOKEN, transport=_fake([503, 429, 502, 200], seen), backoff=0.001) as c:
-        assert c.whoami() == {"email": "a@b.c"}
-    assert len(seen) == 4 and seen[0] == ("GET", f"Token {TOKEN}")
+    t = time.perf_counter()
+    with Client("http://ls.test", TOKEN, transport=_fake([503, 200], seen), retries=1) as c:
+        assert c.whoami()["email"] == "a@b.c"
+    assert len(seen) == 2 and seen[0] == ("GET", f"Token {TOKEN}") and time.perf_counter() - t < 10
 
 
-def test_post_is_not_repeated_after_a_server_error():
+def test_a_create_is_not_repeated_after_a_server_error():
     seen = []
-    with Client("http://ls.test", TOKEN, transport=_fake([500, 200], seen), backoff=0.001) as c, \
-            pytest.raises(LabelStudioError, match="HTTP 500"):
-        c.post("/api/projects/", json={})
-    assert len(seen) == 1
-
-
-def test_retries_give_up_with_the_last_error():
-    seen = []
-    with Client("http://ls.test", TOKEN, transport=_fake([503] * 3, seen), retries=2, backoff=0.001) as c, \
-            pytest.raises(LabelStudioError, match="HTTP 503"):
-        c.whoami()
-    assert len(seen) == 3
+    with Client("http://ls.test", TOKEN, transport=_fake([500, 201], seen), retries=3) as c, \
+            pytest.raises(LabelStudioError, match="create a project failed with HTTP 500") as e:
+        c.create_project(title="x")
+    assert len(seen) == 1 and TOKEN not in str(e.value)
 
 
 def test_token_from_config_file_is_never_shown(tmp_path, monkeypatch):
     for var in ("EMODATA_LS_TOKEN", "LABEL_STUDIO_API_KEY", "EMODATA_LS_URL", "LABEL_STUDIO_URL"):
         monkeypatch.delenv(var, raising=False)
     conf = tmp_path / "labelstudio.toml"
-    conf.write_text(f'url = "http://ls.example:8080/"\ntoken = "{TOKEN}"\n')
+    conf.write_text(f'url = "http://ls.example:8080/"\ntoken = "{TOKEN}"\n'
+                    '[servers."http://127.0.0.1:8081"]\ntoken = "rater-server-token"\n')
     monkeypatch.setenv("EMODATA_LS_CONFIG", str(conf))
     s = resolve_settings()
     assert s.url == "http://ls.example:8080" and s.token == TOKEN and s.token_source == str(conf)
     c = Client(s.url, s.token)
     assert TOKEN not in repr(s) + repr(c) + f"{s.token}" + repr(s.token)
+    # a blind study's rater server has its own token
+    other = resolve_settings("http://127.0.0.1:8081/")
+    assert other.token == "rater-server-token" and "servers" in other.token_source
     monkeypatch.setenv("EMODATA_LS_TOKEN", "from-env")
     assert resolve_settings().token == "from-env"
+    assert resolve_settings("http://127.0.0.1:8081").token == "rater-server-token"
     conf.write_text(f'token = "{TOKEN}\n')           # broken TOML must not echo the token
     monkeypatch.delenv("EMODATA_LS_TOKEN")
     with pytest.raises(LabelStudioError) as e:
@@ -121,15 +188,23 @@ def test_token_from_config_file_is_never_shown(tmp_path, monkeypatch):
         resolve_settings()
 
 
+def test_exposure_warning():
+    assert exposure_warning("127.0.0.1") is None and exposure_warning("localhost") is None
+    assert exposure_warning("::1") is None
+    for host in ("0.0.0.0", "192.0.2.7", "::"):
+        assert "anyone who can reach this machine" in exposure_warning(host)
+
+
 # -- config and mapping ---------------------------------------------------------------------
 
 def test_rating_roundtrip_through_results():
     form = Form(labels="ekman7", media="image", multi=True)
     rating = {"labels": ["anger", "fear"], "valence": -0.75, "arousal": 0.5, "dominance": 0.0,
               "intensity": 0.25, "confidence": 1.0, "comment": "brows down"}
-    back = rating_from_results(form, results_from_rating(form, rating), "test")
+    back = rating_from_results(form, results_from_rating(form, rating), "test", {"study": "s", "blind": True})
     assert {k: back[k] for k in rating} == rating
-    assert back["native"].startswith('{"arousal": {"rating": 7}')
+    native = json.loads(back["native"])
+    assert native["result"]["arousal"] == {"rating": 7} and native["labelstudio"] == {"study": "s", "blind": True}
     with pytest.raises(ValueError, match="not in the project's label set"):
         rating_from_results(form, [{"from_name": "emotion", "value": {"choices": ["schadenfreude"]}}], "ann 3")
 
@@ -144,19 +219,3 @@ def test_config_variants():
     assert "valence" not in text and 'maxRating="9"' not in text and "TextArea" not in text
     with pytest.raises(KeyError):
         Form(labels="no-such-set")
-
-
-def test_task_pages_stop_at_the_total():
-    # Label Studio answers 404 for a page past the end, so a full last page must end the listing
-    asked = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        page = int(request.url.params["page"])
-        asked.append(page)
-        if page > 2:
-            return httpx.Response(404, json={"detail": "Invalid page."})
-        return httpx.Response(200, json={"tasks": [{"id": 2 * page - 1}, {"id": 2 * page}], "total": 4})
-
-    with Client("http://ls.test", TOKEN, transport=httpx.MockTransport(handler)) as c:
-        assert [t["id"] for t in c.iter_tasks(7, page_size=2)] == [1, 2, 3, 4]
-    assert asked == [1, 2]

@@ -53,13 +53,14 @@ def _not_blank(path: Path) -> None:
     ("cremad", "audio", "speaker_id = '1001'"),
     ("ferplus", "image", "image_path IS NOT NULL"),
 ])
-def test_task_page_renders(corpus, media, where, ls_admin, ls_server, ls_dataset, ls_media_root, browser, shots):
+def test_task_page_renders(corpus, media, where, ls_servers, ls_server, ls_dataset, ls_media_root, browser, shots):
     name = f"shot-{corpus}"
     # cremad's 'source_root' metadata may be gone after earlier upserts; ferplus uses its metadata
-    m = launch(ls_admin, ls_dataset, corpus, name, where=where, sample=2, overlap=1, media=media,
+    m = launch(ls_servers, ls_dataset, corpus, name, where=where, sample=2, overlap=1, media=media,
                document_root=ls_media_root, media_root=ls_media_root / corpus if corpus == "cremad" else None)
-    task_id = min(int(t) for t in m["tasks"])
-    browser.send("Page.navigate", url=f"{ls_server.url}/projects/{m['project_id']}/data?tab=0&task={task_id}")
+    (p,) = m["projects"]
+    task_id = min(int(t) for t in p["tasks"])
+    browser.send("Page.navigate", url=f"{ls_server.url}/projects/{p['project_id']}/data?tab=0&task={task_id}")
     # the labeling interface: choices, SAM ratings and the media object, with the media loaded
     browser.wait_for("document.body.innerText.includes('Valence') && document.body.innerText.includes('anger')")
     if media == "image":

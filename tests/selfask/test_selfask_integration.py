@@ -130,7 +130,8 @@ def test_selfask_against_real_model(server, meld, tmp_path):
                         split="validation", limit=FIRST)
     t_first = time.perf_counter() - t0
     print("\nfirst run:", json.dumps(first), f"{t_first:.1f}s")
-    assert first["rater_id"] == RATER
+    assert first["rater_id"] == RATER and first["endpoint"] == server
+    assert first["model_identity"]["id"] == MODEL        # as llama-cpp-python's /v1/models reports it
     assert first["ok"] == FIRST, f"not every answer was valid: {first}; traces: {read_traces(meld, 'meld', RATER)}"
     assert first["ratings"]["added"] == FIRST and first["requests"] >= 2 * FIRST
 
