@@ -13,7 +13,7 @@ REQUIRED = ("title", "modalities", "languages", "labels", "licence", "access", "
 @functools.cache
 def load_catalog() -> dict[str, dict]:
     text = resources.files("emodata").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["corpora"]
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["corpora"]   # libyaml: 10x faster
 
 
 def entry(corpus: str) -> dict:

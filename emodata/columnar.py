@@ -116,7 +116,7 @@ class Columns:
         if p.stat().st_size == 0:
             return pa.table({n: pa.nulls(0, pa.string()) for n in names}), False
         table = pacsv.read_csv(
-            p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(header),
+            p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(header), use_threads=False,
                                               encoding="utf8" if encoding.lower().replace("-", "") in
                                               ("utf8", "utf8sig") else encoding),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False if quoting == csv.QUOTE_NONE
@@ -196,19 +196,24 @@ class Columns:
                 except ConversionError as e:
                     self._unknown[native] = e.message
 
-    def _check_labels(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
-        """Drop (lenient) or reject (strict) rows whose native label(s) the label map does not know."""
+    def _label_rule(self, frame: pl.DataFrame, column: str) -> tuple[pl.Expr, pl.Expr] | None:
+        """The check rule for native label(s) the label map does not know (``None``: all known)."""
         if column not in frame.columns:
-            return frame
+            return None
         col = pl.col(column)
         is_list = isinstance(frame.schema[column], pl.List)
         self._map(frame[column].explode() if is_list else frame[column])
         unknown = list(self._unknown)
         if not unknown:
-            return frame
+            return None
         first = col.list.eval(pl.element().filter(pl.element().is_in(unknown))).list.first() if is_list else col
         bad = col.list.eval(pl.element().is_in(unknown)).list.any() if is_list else col.is_in(unknown)
-        return self.check(frame, (bad, first.replace_strict(self._unknown, default=None, return_dtype=pl.String)))
+        return bad, first.replace_strict(self._unknown, default=None, return_dtype=pl.String)
+
+    def _check_labels(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+        """Drop (lenient) or reject (strict) rows whose native label(s) the label map does not know."""
+        rule = self._label_rule(frame, column)
+        return self.check(frame, rule) if rule else frame
 
     def _term_ids(self, lists: pl.Series, vocab: "_Vocab", dedupe: bool = True,
                   mapped: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -323,15 +328,27 @@ class Columns:
         return pa.Table.from_arrays(columns, schema=SCHEMA)
 
     def _check_ratings(self, ratings: pl.DataFrame) -> pl.DataFrame:
-        """:meth:`ConversionContext.rating`'s checks: rater kind, perspective, known labels."""
-        rules = []
+        """VAD and intensity rescaled, then :meth:`ConversionContext.rating`'s checks in its order: known
+        labels, rater kind, perspective, values in range (:func:`emodata.schema.rating`)."""
+        c = self.converter
+        scales = {d: (_dim_scale(c.vad_scale, d), "-1..1") for d in VAD}
+        scales["intensity"] = (c.intensity_scale, "0-1")
+        ratings = ratings.with_columns(_rescale_expr(pl.col(f).cast(pl.Float64), *scales[f]).alias(f)
+                                       for f in scales if f in ratings.columns)
+        rules = [rule] if (rule := self._label_rule(ratings, "labels")) else []
         if "rater_kind" in ratings.columns:
             rules.append((~pl.col("rater_kind").is_in(RATER_KINDS),
-                          pl.format(f"rater kind '{{}}' is not one of {RATER_KINDS}", pl.col("rater_kind"))))
+                          _repr_message("rater kind {!r} is not one of " + str(RATER_KINDS), "rater_kind")))
         if "perspective" in ratings.columns:
             rules.append((pl.col("perspective").is_not_null() & ~pl.col("perspective").is_in(PERSPECTIVES),
-                          pl.format(f"perspective '{{}}' is not one of {PERSPECTIVES}", pl.col("perspective"))))
-        return self._check_labels(self.check(ratings, *rules) if rules else ratings, "labels")
+                          _repr_message("perspective {!r} is not one of " + str(PERSPECTIVES), "perspective")))
+        for name in (*VAD, "intensity", "confidence"):
+            if name in ratings.columns:
+                low = -1.0 if name in VAD else 0.0
+                v = pl.col(name).cast(pl.Float64)
+                rules.append(((v < low - 1e-6) | (v > 1.0 + 1e-6),
+                              _repr_message(f"rating {name} {{!r}} is outside [{low:g}, 1]", name, float)))
+        return self.check(ratings, *rules) if rules else ratings
 
     def _plain(self, samples: pl.DataFrame, n: int, drop_null_extra: bool) -> pl.DataFrame:
         """The schema's non-list columns from the samples and the converter's defaults (``id``,
@@ -356,24 +373,17 @@ class Columns:
 
     def _rating_column(self, ratings: pl.DataFrame, sample_of: np.ndarray, r_rows: np.ndarray, r_terms: np.ndarray,
                        names: pa.Array, n: int) -> pa.Array:
-        """The ``ratings`` list column: the rating rows (sorted by sample) as :meth:`ConversionContext.rating` builds them."""
-        c = self.converter
+        """The ``ratings`` list column: the rating rows (sorted by sample, values rescaled) as
+        :meth:`ConversionContext.rating` builds them."""
         m = ratings.height
         fields = {}
         for f in RATING_TYPE:
             if f.name == "labels":      # null: no categorical judgment; []: none of the offered labels
-                given = (ratings["labels"].is_not_null().to_numpy() if "labels" in ratings.columns
-                         else np.zeros(m, bool))
+                # a choice of codes that all map to no term (FER+ unknown, NF) is no judgment either
+                given = (ratings["labels"].list.len().to_numpy() == 0 if "labels" in ratings.columns
+                         else np.zeros(m, bool)) | (np.bincount(r_rows, minlength=m) > 0)
                 fields["labels"] = pa.ListArray.from_arrays(_offsets(r_rows, m), _take(names, r_terms),
                                                             mask=_bools(~given))
-            elif f.name in VAD or f.name == "intensity":
-                if f.name not in ratings.columns:
-                    fields[f.name] = pa.nulls(m, pa.float32())
-                    continue
-                v = ratings[f.name].cast(pl.Float64).to_numpy()
-                v = _rescale(v, _dim_scale(c.vad_scale, f.name), "-1..1") if f.name in VAD else (
-                    _rescale(v, c.intensity_scale, "0-1") if c.intensity_scale else v)
-                fields[f.name] = _float_series(v).to_arrow()
             elif f.name == "rater_kind" and f.name not in ratings.columns:
                 fields[f.name] = pl.repeat("human", m, eager=True).to_arrow()
             elif f.name in ratings.columns:
@@ -594,6 +604,20 @@ def _scale_text(scale) -> str | None:
     return scale if scale is None or isinstance(scale, str) else "; ".join(f"{k} {v}" for k, v in scale.items())
 
 
+def _rescale_expr(value: pl.Expr, source, target: str) -> pl.Expr:
+    """:func:`taxonomy.rescale` on a column (same operations in the same order)."""
+    if source is None:
+        return value
+    slo, shi = parse_scale(source)
+    tlo, thi = parse_scale(target)
+    return tlo + (value - slo) * (thi - tlo) / (shi - slo)
+
+
+def _repr_message(template: str, column: str, cast=str) -> pl.Expr:
+    """A message naming the Python ``repr`` of a cell (for the few rows in error)."""
+    return pl.col(column).map_elements(lambda v: template.format(cast(v)), return_dtype=pl.String)
+
+
 def _rescale(values: np.ndarray, source, target: str) -> np.ndarray:
     """:func:`taxonomy.rescale` on an array (same operation order; NaN stays NaN)."""
     values = values.astype(float)
@@ -634,9 +658,10 @@ _ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "
 def _json_values(series: pl.Series) -> pl.Series:
     """Each value as ``json.dumps`` writes it (Python's encoder for floats and nested values); null stays null."""
     dtype = series.dtype
-    if dtype == pl.String and not series.str.contains(r"[\x00-\x07\x0b\x0e-\x1f]").any():
+    special = dtype == pl.String and series.str.contains(r'[\x00-\x1f"\\]').any()
+    if dtype == pl.String and not (special and series.str.contains(r"[\x00-\x07\x0b\x0e-\x1f]").any()):
         text = pl.col("v")
-        if series.str.contains(r'["\\\x08-\x0a\x0c\x0d]').any():
+        if special:
             for old, new in _ESCAPES:
                 text = text.str.replace_all(old, new, literal=True)
         return series.to_frame("v").select(pl.lit('"') + text + pl.lit('"')).to_series()

@@ -115,7 +115,8 @@ class Taxonomy:
 
 @functools.cache
 def get_taxonomy() -> Taxonomy:
-    return Taxonomy(yaml.safe_load(_resource_text("taxonomy.yaml")), russell_mehrabian())
+    spec = yaml.load(_resource_text("taxonomy.yaml"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return Taxonomy(spec, russell_mehrabian())
 
 
 def _as_soft(label_or_soft: str | SoftLabel) -> SoftLabel:

@@ -184,3 +184,19 @@ def test_read_undecodable_file_like_csv_rows(tmp_path):
     with pytest.raises(ConversionError) as new:
         Columns(ConversionContext(Toy(), tmp_path)).read("u.csv")
     assert str(new.value) == str(old.value) and "not utf-8 text (byte 0xff" in str(new.value)
+
+
+def test_rating_checks_like_ctx_rating(tmp_path):
+    (tmp_path / "r.csv").write_text("id,rater,kind,valence\na,r1,human,5\na,r2,robot,3\na,r3,human,6\n")
+    ctx = ConversionContext(Toy(), tmp_path, strict=False)
+    cols = Columns(ctx)
+    long = cols.read("r.csv").rename({"id": "native_id", "rater": "rater_id", "kind": "rater_kind"})
+    table = cols.rows(pl.DataFrame({"native_id": ["a"], "split": ["all"]}), long)
+    assert [r["rater_id"] for r in table["ratings"].to_pylist()[0]] == ["r1"]
+    expected = []
+    for kind, valence in (("robot", 3.0), ("human", 6.0)):
+        with pytest.raises(ConversionError) as err:
+            ctx.rating("r", kind, valence=valence)
+        expected.append(err.value.message)
+    assert [(s.line, s.reason) for s in ctx.skipped] == [(3, expected[0]), (4, expected[1])]
+    assert expected[1] == "rating valence 1.5 is outside [-1, 1]"
