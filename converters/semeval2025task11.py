@@ -12,8 +12,8 @@ track folder are read too, with ``extra.file`` (``track_a/train/ron_track1_test.
 there repeat the ``<lang>.csv`` files and are not read.
 
 Per-annotator files (``individual_labels/<lang>/*.csv`` or ``*.csv.zip``; older snapshots put
-``<lang>_*.csv`` directly in ``individual_labels/``) come in two long layouts, one line per text
-and emotion:
+``<lang>_*.csv`` or ``<Language>_*.csv`` directly in ``individual_labels/``; ``.xlsx`` copies are
+not read) come in two long layouts, one line per text and emotion:
 
 * wide: ``[text_id,]text|text_content,emotion,<annotator columns>`` with ``Annotator-k`` or
   ``annotator_k`` columns (numbers may have gaps: ron ``annotator_1,2,3,5,6,8,9``); an unnamed
@@ -43,7 +43,7 @@ punctuation); equal keys pair in file and id order. The ratings sit on exactly o
 item (track a before b before c), whose ``extra.individual`` names the per-annotator file and
 text id; the other rows carry no ratings and name that row in ``extra.ratings_on``. A
 per-annotator text found in no track file becomes a row of split ``unassigned``
-(``<lang>_individual_<n>``). So every judgment of the release is stored exactly once.
+(``<lang>_individual_<n>``, n = its position among the language's per-annotator texts). So every judgment of the release is stored exactly once.
 """
 from __future__ import annotations
 
@@ -67,6 +67,9 @@ LANGUAGES = {"afr": "af", "amh": "am", "arq": "arq", "ary": "ary", "chn": "zh", 
              "mar": "mr", "orm": "om", "pcm": "pcm", "ptbr": "pt-BR", "ptmz": "pt-MZ", "ron": "ro", "rus": "ru",
              "som": "so", "sun": "su", "swa": "sw", "swe": "sv", "tat": "tt", "tir": "ti", "ukr": "uk",
              "vmw": "vmw", "yor": "yo", "xho": "xh", "zul": "zu"}
+LANGUAGE_NAMES = {"afrikaans": "afr", "algerian": "arq", "chinese": "chn", "english": "eng", "german": "deu",
+                  "hindi": "hin", "marathi": "mar", "romanian": "ron", "spanish": "esp",
+                  "swedish": "swe", "ukrainian": "ukr"}   # file names of older snapshots (Marathi_all_test_...)
 SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 ID_RE = re.compile(r"(?P<lang>[a-z]+)_(?P<split>train|dev|test)_track_?(?P<track>[abc1-3])_(?P<n>\d+)")
 RATER_RE = re.compile(r"annotator[-_ ]?(\d+)", re.I)
@@ -110,11 +113,13 @@ class SemEval2025Task11(Converter):
 
     # -- per-annotator files ----------------------------------------------------------------
     def _language(self, ctx: ConversionContext, path: Path) -> str | None:
-        for name in (path.parent.name, re.split(r"[_\-.]", path.name)[0]):
-            if name.lower() in LANGUAGES:
-                return name.lower()
-        ctx.fail("cannot tell the language; expected individual_labels/<lang>/<file> or a file named <lang>_*",
-                 path)
+        """The folder's language code, else the first code or language name in the file name."""
+        for token in (path.parent.name, *re.split(r"[_\-.\s]", path.name)):
+            code = LANGUAGE_NAMES.get(token.lower(), token.lower())
+            if code in LANGUAGES:
+                return code
+        ctx.fail("cannot tell the language; expected individual_labels/<lang>/<file> or a file named like "
+                 "<lang>_individuals.csv", path)
         return None
 
     def _records(self, ctx: ConversionContext, path: Path):

@@ -206,3 +206,14 @@ def test_unknown_layout_and_emotion(tmp_path):
     p.write_bytes("text_id,text,emotion,Annotator-1\n1,Hej då,Joy,1\n".encode("latin-1"))
     with pytest.raises(ConversionError, match=r"swe_individuals.csv: not utf-8 text \(byte 0xe5\)"):
         write_corpus(get_converter("semeval2025task11"), tmp_path, tmp_path / "c")
+
+
+def test_older_snapshot_puts_files_in_individual_labels(tmp_path, out):
+    track(tmp_path / "track_a/test/mar.csv", ["id", "text", "joy"], [["mar_test_track_a_00001", "Ek", 1]])
+    (tmp_path / "individual_labels").mkdir()
+    (tmp_path / "individual_labels/Marathi_all_test_individuals.csv").write_text(
+        "text_id,text,emotion,Annotator-1,Annotator-2\n1102,Ek,Joy,2,0\n")
+    write_corpus(get_converter("semeval2025task11"), tmp_path, out)
+    (row,) = read_table(out, "semeval2025task11").to_pylist()
+    assert [(x["rater_id"], x["labels"]) for x in row["ratings"]] == [("mar/annotator_1", ["joy"]),
+                                                                      ("mar/annotator_2", [])]
