@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from .. import store
+from .. import schema, store
 from ..root import atomic_path, cache_file, derived_dir, derived_parts, labelstudio_dir, media_dir
 from ..taxonomy import get_taxonomy, russell_mehrabian, vad_to_soft
 from .llm_client import Cache, Cancelled, ChatClient, EndpointDown, LLMConfig, LLMError, Refusal
@@ -381,12 +381,11 @@ class SelfAsker:
         intensity = _clamp(final.get("intensity", (answers.get("evidence") or {}).get("intensity")), 0.0, 1.0)
         native = {"soft_label": {k: round(v, 4) for k, v in soft.items()}, "label_set": self.options.label_set,
                   "soft_source": source, "unmapped": unmapped, "final": final}
-        return {"id": sample_id, "rater_id": self.rater_id, "rater_kind": "llm", "perspective": None,
-                "condition": None, "native": json.dumps(native, ensure_ascii=False),
-                "labels": [max(soft, key=soft.get)], "valence": vad[0], "arousal": vad[1], "dominance": vad[2],
-                "intensity": intensity, "confidence": _clamp(final.get("confidence"), 0.0, 1.0),
-                "comment": str(final.get("rationale") or "")[:500] or None,
-                "ref": "selfask:" + res.trace[-1]["key"]}
+        return {"id": sample_id, **schema.rating(
+            self.rater_id, "llm", native=json.dumps(native, ensure_ascii=False), labels=[max(soft, key=soft.get)],
+            valence=vad[0], arousal=vad[1], dominance=vad[2], intensity=intensity,
+            confidence=_clamp(final.get("confidence"), 0.0, 1.0),
+            comment=str(final.get("rationale") or "")[:500] or None, ref="selfask:" + res.trace[-1]["key"])}
 
 
 # ---------------------------------------------------------------- storage of traces

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 from . import aggregate
-from .schema import ELICITATIONS, PERSPECTIVES, RATER_KINDS
+from . import schema
+from .schema import ELICITATIONS, PERSPECTIVES
 from .taxonomy import rescale
 
 csv.field_size_limit(1 << 24)
@@ -228,20 +229,19 @@ class ConversionContext:
         """One raw rating; ``labels`` are native labels, VAD and intensity on the native scales.
 
         ``labels=None`` (the default): the rating makes no categorical judgment (stored null);
-        ``labels=[]``: the rater saw the item and chose none of the offered labels (a vote)."""
-        if kind not in RATER_KINDS:
-            raise ConversionError(f"rater kind {kind!r} is not one of {RATER_KINDS}")
-        if perspective is not None and perspective not in PERSPECTIVES:
-            raise ConversionError(f"perspective {perspective!r} is not one of {PERSPECTIVES}")
+        ``labels=[]``: the rater saw the item and chose none of the offered labels (a vote).
+        Built by :func:`emodata.schema.rating` once labels are mapped and values rescaled."""
         c = self.converter
-        return {
-            "rater_id": rater_id, "rater_kind": kind, "perspective": perspective, "condition": condition,
-            "native": native, "labels": self.rating_labels(labels),
-            "valence": self._vad(valence, "valence"), "arousal": self._vad(arousal, "arousal"),
-            "dominance": self._vad(dominance, "dominance"),
-            "intensity": rescale(intensity, c.intensity_scale, "0-1") if c.intensity_scale else intensity,
-            "confidence": confidence, "comment": comment, "ref": ref,
-        }
+        try:
+            return schema.rating(
+                rater_id, kind, perspective=perspective, condition=condition, native=native,
+                labels=self.rating_labels(labels),
+                valence=self._vad(valence, "valence"), arousal=self._vad(arousal, "arousal"),
+                dominance=self._vad(dominance, "dominance"),
+                intensity=rescale(intensity, c.intensity_scale, "0-1") if c.intensity_scale else intensity,
+                confidence=confidence, comment=comment, ref=ref)
+        except ValueError as e:
+            raise ConversionError(str(e)) from None
 
     def _vad(self, value: float | None, dimension: str) -> float | None:
         scale = self.converter.vad_scale

@@ -86,6 +86,35 @@ COLUMNS = tuple(SCHEMA.names)
 RATING_FIELDS = tuple(f.name for f in RATING_TYPE)
 
 
+def rating(rater_id: str | None, rater_kind: str, *, labels: list[str] | None = None, perspective: str | None = None,
+           condition: str | None = None, native: str | None = None, valence: float | None = None,
+           arousal: float | None = None, dominance: float | None = None, intensity: float | None = None,
+           confidence: float | None = None, comment: str | None = None, ref: str | None = None) -> dict:
+    """One ``ratings`` element (:data:`RATING_TYPE`), every field present: the one constructor that
+    converters (:meth:`emodata.convert.ConversionContext.rating`, after mapping and rescaling),
+    Label Studio pull and self-ask use. ``labels``: canonical terms (``[]`` = none of the offered
+    labels, ``None`` = no categorical judgment); VAD on [-1, 1]; intensity and confidence on [0, 1].
+    A ``ValueError`` names the field of an unknown rater kind, perspective or term, or a value off its range."""
+    from .taxonomy import get_taxonomy
+    if rater_kind not in RATER_KINDS:
+        raise ValueError(f"rater kind {rater_kind!r} is not one of {RATER_KINDS}")
+    if perspective is not None and perspective not in PERSPECTIVES:
+        raise ValueError(f"perspective {perspective!r} is not one of {PERSPECTIVES}")
+    terms = get_taxonomy().terms
+    if labels is not None and any(t not in terms for t in labels):
+        raise ValueError(f"rating labels {[t for t in labels if t not in terms]} are not canonical terms "
+                         "(see schemas/taxonomy.yaml)")
+    values = {"valence": valence, "arousal": arousal, "dominance": dominance, "intensity": intensity,
+              "confidence": confidence}
+    for name, v in values.items():
+        low = -1.0 if name in ("valence", "arousal", "dominance") else 0.0
+        if v is not None and not low - 1e-6 <= v <= 1.0 + 1e-6:
+            raise ValueError(f"rating {name} {v!r} is outside [{low:g}, 1]")
+    return {"rater_id": rater_id, "rater_kind": rater_kind, "perspective": perspective, "condition": condition,
+            "native": native, "labels": None if labels is None else list(labels), **values,
+            "comment": comment, "ref": ref}
+
+
 def file_metadata(corpus: str, provenance: dict) -> dict[bytes, bytes]:
     """Parquet key-value metadata: schema version and provenance."""
     return {METADATA_KEY: json.dumps({"schema_version": SCHEMA_VERSION, "corpus": corpus,

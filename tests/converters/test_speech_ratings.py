@@ -100,10 +100,14 @@ Evaluator_5; Other-bored;
 """
 
 
+def mspimprov(root):
+    root.mkdir(parents=True)
+    (root / "Evaluation.txt").write_text(EVALUATION, encoding="utf-8")
+    return root
+
+
 def test_mspimprov_evaluation_blocks(tmp_path, out):
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "Evaluation.txt").write_text(EVALUATION, encoding="utf-8")
-    write_corpus(get_converter("mspimprov"), tmp_path / "src", out)
+    write_corpus(get_converter("mspimprov"), mspimprov(tmp_path / "src"), out)
     rows = rows_of(out, "mspimprov")
     a = rows["MSP-IMPROV-S01A-F01-S-FM01"]
     assert a["label"] == "anger" and a["speaker_id"] == "F01" and a["speaker_gender"] == "female"
@@ -171,14 +175,17 @@ def tiny_avi(path):
     return path
 
 
-def test_enterface_folders_and_name_quirks(tmp_path, out):
-    src = tmp_path / "src" / "enterface database"
-    clip = tiny_avi(tmp_path / "clip.avi")
+def enterface_tree(root):
+    clip = tiny_avi(root.parent / "clip.avi")
     for rel in ["subject 1/anger/sentence 1/s1_an_1.avi", "subject 11/happiness/sentence 3/s12_ha_3.avi",
                 "subject 16/surprise/sentence 3/s16_su_3avi.avi", "subject 3/fear/s_3_fe_5.avi"]:
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        (src / rel).symlink_to(clip)
-    summary = write_corpus(get_converter("enterface05"), tmp_path / "src", out)
+        (root / "enterface database" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "enterface database" / rel).symlink_to(clip)
+    return root
+
+
+def test_enterface_folders_and_name_quirks(tmp_path, out):
+    summary = write_corpus(get_converter("enterface05"), enterface_tree(tmp_path / "src"), out)
     assert summary["rows"] == 4
     rows = rows_of(out, "enterface05")
     assert set(rows) == {"s1/anger/1/s1_an_1", "s11/happiness/3/s12_ha_3", "s16/surprise/3/s16_su_3avi",

@@ -14,16 +14,20 @@ def convert(name, src, out, **kw):
     return summary, {r["native_id"]: r for r in read_table(out, name).to_pylist()}
 
 
-def test_emotionlines_votes_become_ratings(tmp_path, out):
+def build_emotionlines(root):
     friends = [[{"speaker": "Chandler", "utterance": "My duties?  All right.", "emotion": "surprise",
                  "annotation": "2000030"},
                 {"speaker": "Joey", "utterance": "Whoa.", "emotion": "non-neutral", "annotation": "2011010"}]]
-    (tmp_path / "Friends").mkdir()
-    (tmp_path / "Friends/friends_train.json").write_text(json.dumps(friends))
+    (root / "Friends").mkdir(parents=True)
+    (root / "Friends/friends_train.json").write_text(json.dumps(friends))
     aug = [[{"speaker": "u1", "utterance": "so happy", "emotion": "joy", "annotation": "0500000",
              "utterance_de": "so glad", "utterance_fr": "so happy", "utterance_it": "very happy"}]]
-    (tmp_path / "emotionpush.augmented.json").write_text(json.dumps(aug))
-    summary, rows = convert("emotionlines", tmp_path, out)
+    (root / "emotionpush.augmented.json").write_text(json.dumps(aug))
+    return root
+
+
+def test_emotionlines_votes_become_ratings(tmp_path, out):
+    summary, rows = convert("emotionlines", build_emotionlines(tmp_path), out)
     assert summary["splits"] == {"train": 2, "all": 1}
     r = rows["friends/train/0000_00"]
     assert (r["label"], r["speaker_id"], r["turn_index"], r["elicitation"]) == ("surprise", "friends/Chandler", 0, "acted")
@@ -50,17 +54,21 @@ def emowoz_turn(text, codes=None, final=None):
     return {"text": text, "emotion": [*items, {"emotion": final, "sentiment": 1 if final in (1, 2, 3, 4) else 0}]}
 
 
-def test_emowoz_turns_annotators_and_official_split(tmp_path, out):
+def build_emowoz(root):
     data = {"MUL0001.json": {"goal": {}, "log": [emowoz_turn("I need a taxi", [0, 0, 2], 0),
                                                  emowoz_turn("Where to?"),
                                                  emowoz_turn("Ugh, that's useless", [2, 2, 4], 2)]}}
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/emowoz-multiwoz.json").write_text(json.dumps(data))
-    (tmp_path / "data/emowoz-dialmage.json").write_text(json.dumps({"DMAGE001.json": {"log": [
+    (root / "data").mkdir(parents=True)
+    (root / "data/emowoz-multiwoz.json").write_text(json.dumps(data))
+    (root / "data/emowoz-dialmage.json").write_text(json.dumps({"DMAGE001.json": {"log": [
         emowoz_turn("thanks, great", [6, 6, 6], 6), emowoz_turn("bye")]}}))
-    (tmp_path / "data/data-split.json").write_text(json.dumps({"train": {"multiwoz": ["MUL0001.json"]},
-                                                               "test": {"dialmage": ["DMAGE001.json"]}}))
-    summary, rows = convert("emowoz", tmp_path, out)
+    (root / "data/data-split.json").write_text(json.dumps({"train": {"multiwoz": ["MUL0001.json"]},
+                                                           "test": {"dialmage": ["DMAGE001.json"]}}))
+    return root
+
+
+def test_emowoz_turns_annotators_and_official_split(tmp_path, out):
+    summary, rows = convert("emowoz", build_emowoz(tmp_path), out)
     assert summary["splits"] == {"train": 3, "test": 2}
     r = rows["MUL0001.json/02"]
     assert (r["native_label"], r["label"], r["speaker_id"]) == ("dissatisfied, disliking", "disapproval",
@@ -141,18 +149,24 @@ def test_armanemo_tabs_in_text_and_lenient(tmp_path, out):
     assert rows["test-00001"]["label"] == "hate" and rows["train-00001"]["language"] == "fa"
 
 
-def test_empatheticdialogues_one_row_per_conversation(tmp_path, out):
-    header = "conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags"
-    lines = [header,
+ED_HEADER = "conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags"
+
+
+def build_empatheticdialogues(root):
+    lines = [ED_HEADER,
              "hit:0_conv:1,1,sentimental,I remember going to the fireworks with my best friend_comma_ it was great.,1,"
              "I remember going to see the fireworks with my best friend.,5|5|5_2|2|5,",
              "hit:0_conv:1,2,sentimental,I remember going to the fireworks with my best friend_comma_ it was great.,0,"
              "Was this a friend you were in love with_comma_ or just a best friend?,5|5|5_2|2|5,",
              "hit:1_conv:2,1,afraid,It feels like hitting to blank wall when i see the darkness,2,"
              "Do you ever feel like you're in the dark,,extra,tag"]
-    (tmp_path / "empatheticdialogues").mkdir()
-    (tmp_path / "empatheticdialogues/valid.csv").write_text("\n".join(lines) + "\n")
-    summary, rows = convert("empatheticdialogues", tmp_path, out)
+    (root / "empatheticdialogues").mkdir(parents=True)
+    (root / "empatheticdialogues/valid.csv").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_empatheticdialogues_one_row_per_conversation(tmp_path, out):
+    summary, rows = convert("empatheticdialogues", build_empatheticdialogues(tmp_path), out)
     assert summary["splits"] == {"validation": 2}
     r = rows["hit:0_conv:1"]
     assert r["text"] == "I remember going to the fireworks with my best friend, it was great."
@@ -160,6 +174,6 @@ def test_empatheticdialogues_one_row_per_conversation(tmp_path, out):
     utts = json.loads(r["extra"])["utterances"]
     assert [u["speaker"] for u in utts] == ["1", "0"] and utts[1]["text"].startswith("Was this a friend you were in love with,")
     assert rows["hit:1_conv:2"]["label"] == "fear" and json.loads(rows["hit:1_conv:2"]["extra"])["utterances"][0]["tags"] == "extra,tag"
-    (tmp_path / "empatheticdialogues/test.csv").write_text(header + "\nhit:9_conv:9,1,bored,x,1,y,,\n")
+    (tmp_path / "empatheticdialogues/test.csv").write_text(ED_HEADER + "\nhit:9_conv:9,1,bored,x,1,y,,\n")
     with pytest.raises(ConversionError, match=r"test.csv:2: unknown label 'bored'"):
         write_corpus(get_converter("empatheticdialogues"), tmp_path, tmp_path / "o")

@@ -8,11 +8,14 @@ HEADER = ("Fearfully_Surprised,Happily_Surprised,Sadly_Surprised,Disgustedly_Sur
           "Angrily_Surprised,Sadly_Fearful,Sadly_Angry")
 
 
-def test_cexprdb_per_video_files(tmp_path, out):
-    root = tmp_path / "cexpr"
+def build(root):
     write(root / "Annotations/v001.txt", HEADER.replace("_", " ") + "\n1\n1\n-1\n6\n")
     write_mp4(root / "videos/v001.mp4", seconds=0.4, fps=10)
-    summary, rows = convert("cexprdb", root, out)
+    return root
+
+
+def test_cexprdb_per_video_files(tmp_path, out):
+    summary, rows = convert("cexprdb", build(tmp_path / "cexpr"), out)
     assert summary["splits"] == {"all": 3}
     hs, gap, sa = rows
     assert (hs["native_id"], hs["native_label"], hs["native_labels"]) == ("v001/00001-00002", "Happily Surprised",

@@ -10,8 +10,7 @@ def put(root, modality, utt, doc):
     write(root / modality / "json" / utt.split("_")[0] / f"{utt}.json", json.dumps(doc, ensure_ascii=False))
 
 
-def test_emotiontalk_modalities(tmp_path, out):
-    root = tmp_path / "EmotionTalk"
+def build(root):
     utt = "G00003_01_001"
     put(root, "Text", utt, {"data": ["Happy", "Neutral", "Happy"], "emotion_result": "Happy", "speaker_id": 7,
                             "file_name": "Text/G00003/G00003_01_001.txt", "content": "太好了"})
@@ -22,7 +21,11 @@ def test_emotiontalk_modalities(tmp_path, out):
                                   "Continuous label_result": 0.8, "file_name": "Video/G00003/G00003_01_001.mp4"})
     put(root, "Video", "G00007_02_010", {"data": ["生气"], "emotion_result": "生气", "speaker_id": "3",
                                          "file_name": "Video/G00007/G00007_02_010.mp4"})
-    summary, rows = convert("emotiontalk", root, out)
+    return root
+
+
+def test_emotiontalk_modalities(tmp_path, out):
+    summary, rows = convert("emotiontalk", build(tmp_path / "EmotionTalk"), out)
     assert summary["splits"] == {"test": 1, "train": 1}
     a, b = rows
     assert (a["label"], a["split"], a["text"], a["speaker_id"]) == ("happiness", "test", "太好了", "7")
