@@ -237,6 +237,22 @@ def read_cues(root: str | Path, corpus: str, ids: set[str]) -> dict[str, str]:
     return out
 
 
+def read_face_cues(root: str | Path, corpus: str, ids: set[str]) -> dict[str, str]:
+    """Facial expression words per sample from the cues table's ``features["face"]`` (68-point
+    landmark descriptors, emodata.pipelines.expression), with the reference they are measured against."""
+    out: dict[str, str] = {}
+    for f in derived_parts(root, "cues", corpus):
+        if "features" not in pq.read_schema(f).names:  # a cues table without structured features
+            continue
+        t = pq.read_table(f, columns=["id", "features"])
+        for i, feats in zip(t["id"].to_pylist(), t["features"].to_pylist()):
+            face = json.loads(feats or "{}").get("face") if i in ids else None
+            if face:
+                against = "a typical neutral face" if face["reference"] == "population" else "the person's most neutral frame"
+                out[i] = f"{face['text'] or 'no marked change'} (against {against})"
+    return out
+
+
 def image_data_url(path: Path) -> str:
     mime = mimetypes.guess_type(path.name)[0] or "image/png"
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
@@ -313,13 +329,13 @@ class SelfAsker:
         return fams
 
     def annotate(self, sample: dict, context: str = "", cues: str = "", image: str | None = None,
-                 examples: str = "") -> SampleResult:
+                 examples: str = "", face: str = "") -> SampleResult:
         res = SampleResult(sample["id"], "ok", None)
         tpl, opts = self.template, self.options
         text = sample.get("text") or ""
         answers: dict[str, dict] = {}
         fmt = {"labels": ", ".join(self.labels), "examples": examples, "context": context,
-               "cues": f"Cues: {cues}\n" if cues else "", "families": ""}
+               "cues": f"Cues: {cues}\n" if cues else "", "families": "", "face": face}
 
         def ask(name: str, spec: dict, messages: list) -> dict:
             schema = _fill_schema(spec["schema"], {"labels": self.labels, "families": fmt["families"].split(", ")})
@@ -343,7 +359,7 @@ class SelfAsker:
             fmt["sample"] = tpl.sample.format(**fmt).strip()
             messages = [system]
             for spec in tpl.rounds + [dict(tpl.final, name="final")]:
-                if not _when(spec.get("when"), answers):
+                if not _when(spec.get("when"), {**answers, "sample": {"face": bool(face)}}):
                     continue
                 if spec["name"] != "final" and "coarse" in answers:
                     fmt["families"] = ", ".join(self.families(answers["coarse"]))
@@ -477,6 +493,7 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
     chosen = {r["id"] for r in targets}
     contexts = dialogue_text(root, corpus, targets, options.context_turns)
     cues = read_cues(root, corpus, chosen)
+    faces = read_face_cues(root, corpus, chosen)
     examples = few_shot_examples(rows, options.few_shot, get_taxonomy().label_set(options.label_set), chosen)
     media = media_dir(root, corpus) or Path(".")
 
@@ -499,7 +516,8 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
                 image = image_data_url(media / sample["image_path"])
             except OSError as e:  # a missing image fails its sample (retried on a re-run), not the run
                 return SampleResult(sample["id"], "error", None, error=f"image: {e}")
-        return asker.annotate(sample, contexts.get(sample["id"], ""), cues.get(sample["id"], ""), image, examples)
+        return asker.annotate(sample, contexts.get(sample["id"], ""), cues.get(sample["id"], ""), image, examples,
+                              faces.get(sample["id"], ""))
 
     def worker() -> None:
         # daemon threads: an interrupted run returns without waiting for requests in flight

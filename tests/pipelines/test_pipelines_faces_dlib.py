@@ -1,18 +1,21 @@
 """Real face models offline: dlib HOG / CNN detectors with the 68-point shape predictor on the real
 faces of scikit-image (astronaut(), lfw_subset()), checked against reference points from a second
 model (MediaPipe Face Mesh, tests/pipelines/data/landmarks_mediapipe.json, made by
-benchmarks/make_face_groundtruth.py); the backend choice; expression descriptors and their cues."""
+benchmarks/make_face_groundtruth.py); the backend choice; expression descriptors, their cues and the self-ask observation round."""
 import json
 import shutil
 from pathlib import Path
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
 from skimage import data
 
+from emodata.annotation.llm_client import Cache, ChatClient, LLMConfig
+from emodata.annotation.selfask import SelfAsker, SelfAskOptions, load_template, read_face_cues
 from emodata.cli.pipeline import pipeline as cli
 from emodata.pipelines import expression
 from emodata.pipelines.cues import CueStage
@@ -160,6 +163,44 @@ def test_faces_stage_writes_68_points_and_expressions(ferplus, meld, tmp_path):
     assert "landmark geometry against its own most neutral frame: " in row["cues"]
     face = json.loads(row["features"])["face"]
     assert face["frames"] == 4 and face["reference"] == f"frame {ref}" and set(face["peak"]) == set(expression.DESCRIPTORS)
+    words = read_face_cues(root, "meld", {"meld/validation/dia0_utt0"})["meld/validation/dia0_utt0"]
+    assert words.endswith("(against the person's most neutral frame)")
+
+
+def schema_filler(request: httpx.Request) -> httpx.Response:
+    """An OpenAI-compatible endpoint answering every round with the first value its JSON schema allows."""
+    def fill(node):
+        if "enum" in node:
+            return node["enum"][0]
+        kind = node.get("type")
+        if kind == "object":
+            return {k: fill(v) for k, v in node["properties"].items()}
+        if kind == "array":
+            return [fill(node["items"])]
+        return {"string": "x", "number": 0.5, "boolean": True}[kind]
+
+    if request.url.path.endswith("/models"):
+        return httpx.Response(200, json={"object": "list", "data": [{"id": "filler", "object": "model"}]})
+    body = json.loads(request.content)
+    answer = fill(body["response_format"]["json_schema"]["schema"])
+    if "probs" in answer:
+        answer["probs"] = [{"label": "happiness", "prob": 1.0}]
+    return httpx.Response(200, json={"choices": [{"index": 0, "finish_reason": "stop", "message": {
+        "role": "assistant", "content": json.dumps(answer)}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+
+
+def test_selfask_observation_round_runs_only_with_face_words(tmp_path):
+    client = ChatClient(LLMConfig(base_url="http://llm.test/v1", model="filler", backoff=0.0),
+                        Cache(tmp_path / "cache.sqlite"), transport=httpx.MockTransport(schema_filler))
+    asker = SelfAsker(client, load_template("cfsa"), SelfAskOptions())
+    sample = {"id": "s1", "text": "We did it!"}
+    with_face = asker.annotate(sample, face="lips parted, lip corners pulled up (against a typical neutral face)")
+    rounds = [t["round"] for t in with_face.trace]
+    assert rounds[0] == "observation" and rounds[-1] == "final" and with_face.status == "ok"
+    assert "lips parted, lip corners pulled up" in with_face.trace[0]["question"]
+    assert "not FACS action units" in with_face.trace[0]["question"]
+    without = asker.annotate(sample)
+    assert "observation" not in [t["round"] for t in without.trace] and without.status == "ok"
 
 
 def test_cli_default_backend_writes_dlib_landmarks(ferplus, tmp_path):
