@@ -84,8 +84,7 @@ class GoEmotions(Converter):
         if not raw:
             yield cols.rows(gold)
             return
-        ratings = pl.concat([cols.read(rel, columns=["text", "id", "rater_id", UNCLEAR], flags=EMOTIONS)
-                             for rel in raw], how="diagonal")
+        ratings = cols.read(*raw, columns=["text", "id", "rater_id", UNCLEAR], flags=EMOTIONS)
         unclear = pl.col(UNCLEAR)
         ratings = cols.check(ratings, (~unclear.is_in(["True", "False"]),
                                        unclear.map_elements(lambda v: f"KeyError: {v!r}", return_dtype=pl.String)))

@@ -18,14 +18,14 @@ from __future__ import annotations
 import bisect
 import csv
 import json
-import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .convert import ConversionContext, ConversionError
@@ -51,43 +51,60 @@ class Columns:
         self._unknown: dict[str, str] = {}           # native label -> the error map_label raised
 
     # -- reading -----------------------------------------------------------------------------
-    def read(self, rel: str, *, columns: Sequence[str] = (), fieldnames: Sequence[str] | None = None,
+    def read(self, *rels: str, columns: Sequence[str] = (), fieldnames: Sequence[str] | None = None,
              delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL, encoding: str = "utf-8",
              flags: Sequence[str] = (), expect: str = "") -> pl.DataFrame:
-        """A delimited file as a frame of strings plus ``_loc``: the columnar :meth:`ConversionContext.csv_rows`.
+        """Delimited files as a frame of strings plus ``_loc``: the columnar :meth:`ConversionContext.csv_rows`.
 
         Same header check, same skipped blank lines; a row with the wrong number of fields is
         an error (or skipped when lenient). ``flags``: columns of 0/1 cells (multi-hot labels),
-        returned as booleans; a row with any other value there is an error naming the columns."""
-        p = self.ctx.path(rel, expect)
-        self.ctx.record(p)
-        if fieldnames is None:
-            with open(p, encoding=encoding, newline="") as f, self.ctx.decoding(p, encoding):
-                header = next(csv.reader(f, delimiter=delimiter, quoting=quoting), None)
-            if header is None:
-                raise ConversionError("empty file; expected a header row", p, 1)
-            header[0] = header[0].lstrip("\ufeff")
-            missing = [c for c in [*columns, *flags] if c not in header]
-            if missing:
-                raise ConversionError(f"header lacks column(s) {missing}; found {header}", p, 1)
+        returned as booleans; a row with any other value there is an error naming the columns.
+        Several files of one layout are parsed in parallel and concatenated in order (a column
+        one of them lacks is null there)."""
+        dialect = {"delimiter": delimiter, "quoting": quoting, "encoding": encoding, "header": fieldnames is None}
+
+        def load(rel: str):
+            p = self.ctx.path(rel, expect)
+            self.ctx.record(p)
+            header = list(fieldnames) if fieldnames is not None else self._header(p, dialect, [*columns, *flags])
+            names = [f"_{i}" for i in range(len(header))]    # positional names: duplicates and blanks are fine
+            columns_of = dict(zip(header, names))             # the last of duplicate columns wins, as in a dict
+            try:
+                table, invalid = self._parse(p, names, {columns_of[f] for f in flags}, dialect)
+            except pa.ArrowInvalid as e:
+                if "to bool" not in str(e):
+                    self._unreadable(p, {**dialect, "width": len(header)}, e)
+                table, invalid = self._parse(p, names, set(), dialect)
+            return p, header, table.select(list(columns_of.values())).rename_columns(list(columns_of)), invalid
+
+        if len(rels) > 1:
+            with ThreadPoolExecutor(min(len(rels), os.cpu_count() or 1)) as pool:
+                loaded = list(pool.map(load, rels))
         else:
-            header = list(fieldnames)
-        source = self._register(p, {"delimiter": delimiter, "quoting": quoting, "encoding": encoding,
-                                    "header": fieldnames is None, "width": len(header)})
-        names = [f"_{i}" for i in range(len(header))]    # positional names: duplicates and blanks are fine
-        columns_of = dict(zip(header, names))             # the last of duplicate columns wins, as in a dict
-        flag_names = {columns_of[f] for f in flags}
-        problems: list[tuple[int, str]] = []               # (line, message), reported in line order
-        try:
-            table, invalid = self._parse(p, names, flag_names, delimiter, quoting, encoding, fieldnames is None)
-        except pa.ArrowInvalid as e:
-            if "to bool" not in str(e):
-                self._unreadable(source, p, e)
-            table, invalid = self._parse(p, names, set(), delimiter, quoting, encoding, fieldnames is None)
+            loaded = [load(rels[0])]
+        frames = [self._frame(*item, {**dialect, "width": len(item[1])}, flags) for item in loaded]
+        return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+
+    def _header(self, p: Path, dialect: dict, required: Sequence[str]) -> list[str]:
+        with open(p, encoding=dialect["encoding"], newline="") as f, self.ctx.decoding(p, dialect["encoding"]):
+            header = next(csv.reader(f, delimiter=dialect["delimiter"], quoting=dialect["quoting"]), None)
+        if header is None:
+            raise ConversionError("empty file; expected a header row", p, 1)
+        header[0] = header[0].lstrip("\ufeff")
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise ConversionError(f"header lacks column(s) {missing}; found {header}", p, 1)
+        return header
+
+    def _frame(self, p: Path, header: list[str], table: pa.Table, invalid: bool, dialect: dict,
+               flags: Sequence[str]) -> pl.DataFrame:
+        """A parsed file as a frame with locations; its bad rows reported in line order."""
+        source = self._register(p, dialect)
+        problems: list[tuple[int, str]] = []               # (line, message)
         if invalid:
             problems += [(line, f"expected {len(header)} fields ({', '.join(header)}), found {found}")
                          for line, found in self._scan(source)[1]]
-        frame = pl.from_arrow(table.select(list(columns_of.values())).rename_columns(list(columns_of)))
+        frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         start = self._starts[source]
         self._starts.append(start + frame.height)         # the next source starts after these rows
@@ -104,9 +121,9 @@ class Columns:
             self.ctx.fail(msg, p, line)
         return frame
 
-    def _parse(self, p: Path, names: list[str], flags: set[str], delimiter: str, quoting: int, encoding: str,
-               header: bool) -> tuple[pa.Table, bool]:
-        """pyarrow's CSV reader with Python's csv dialect; whether any row had the wrong number of fields."""
+    def _parse(self, p: Path, names: list[str], flags: set[str], dialect: dict) -> tuple[pa.Table, bool]:
+        """pyarrow's CSV reader with Python's csv dialect; whether any row had the wrong number of fields.
+        One thread per file: on 2 shared cores that costs less CPU and no more time."""
         invalid = []
 
         def skip(row) -> str:
@@ -115,12 +132,14 @@ class Columns:
 
         if p.stat().st_size == 0:
             return pa.table({n: pa.nulls(0, pa.string()) for n in names}), False
+        encoding = dialect["encoding"]
         table = pacsv.read_csv(
-            p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(header), use_threads=False,
+            p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(dialect["header"]), use_threads=False,
                                               encoding="utf8" if encoding.lower().replace("-", "") in
                                               ("utf8", "utf8sig") else encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False if quoting == csv.QUOTE_NONE
-                                             else '"', newlines_in_values=quoting != csv.QUOTE_NONE,
+            parse_options=pacsv.ParseOptions(delimiter=dialect["delimiter"], quote_char=False if dialect["quoting"]
+                                             == csv.QUOTE_NONE else '"',
+                                             newlines_in_values=dialect["quoting"] != csv.QUOTE_NONE,
                                              invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.bool_() if n in flags else pa.string() for n in names},
@@ -128,12 +147,11 @@ class Columns:
                 quoted_strings_can_be_null=False))
         return table, bool(invalid)
 
-    def _unreadable(self, source: int, p: Path, error: Exception) -> None:
+    def _unreadable(self, p: Path, dialect: dict, error: Exception) -> None:
         """Raise the error Python's csv reader gives for a file pyarrow cannot read (undecodable
         text), or pyarrow's own."""
-        encoding = self._sources[source][1]["encoding"]
-        with self.ctx.decoding(p, encoding):
-            self._scan(source)
+        with self.ctx.decoding(p, dialect["encoding"]):
+            _scan(p, dialect)
         raise ConversionError(f"cannot read the file as delimited text ({error})", p)
 
     def _register(self, path: Path, dialect: dict) -> int:
@@ -143,17 +161,7 @@ class Columns:
         return len(self._sources) - 1
 
     def _scan(self, source: int) -> tuple[list[int], list[tuple[int, int]]]:
-        """Lines of the well-formed rows of a source, and (line, fields) of the others (Python's csv reader)."""
-        path, d = self._sources[source]
-        good, bad = [], []
-        with open(path, encoding=d["encoding"], newline="") as f:
-            reader = csv.reader(f, delimiter=d["delimiter"], quoting=d["quoting"])
-            if d["header"]:
-                next(reader, None)
-            for fields in reader:
-                if fields:
-                    (good.append(reader.line_num) if len(fields) == d["width"]
-                     else bad.append((reader.line_num, len(fields))))
+        good, bad = _scan(*self._sources[source])
         self._lines[source] = good
         return good, bad
 
@@ -397,6 +405,20 @@ class Columns:
 
 # -- helpers ---------------------------------------------------------------------------------
 
+def _scan(path: Path, dialect: dict) -> tuple[list[int], list[tuple[int, int]]]:
+    """Lines of the well-formed rows of a delimited file, and (line, fields) of the others (Python's csv reader)."""
+    good, bad = [], []
+    with open(path, encoding=dialect["encoding"], newline="") as f:
+        reader = csv.reader(f, delimiter=dialect["delimiter"], quoting=dialect["quoting"])
+        if dialect["header"]:
+            next(reader, None)
+        for fields in reader:
+            if fields:
+                (good.append(reader.line_num) if len(fields) == dialect["width"]
+                 else bad.append((reader.line_num, len(fields))))
+    return good, bad
+
+
 class _Vocab:
     """Canonical terms met in one batch, numbered in order of first use."""
 
@@ -485,15 +507,9 @@ class _Soft:
         means = np.array([tax.terms[t].vad_mean or (np.nan,) * 3 if t in tax.terms else (np.nan,) * 3
                           for t in vocab.names()] or np.zeros((0, 3)), dtype=float).reshape(-1, 3)
         use = ~np.isnan(means[self.terms, 0]) & (self.probs > 0) if len(self.terms) else np.zeros(0, bool)
-        acc = np.zeros((3, n))
-        total = np.zeros(n)
-        pos = _positions(self.rows)
-        for j in range(int(pos.max()) + 1 if len(pos) else 0):
-            m = use & (pos == j)
-            r, p, mean = self.rows[m], self.probs[m], means[self.terms[m]]
-            total[r] += p
-            for i in range(3):
-                acc[i, r] += p * mean[:, i]
+        rows, p, mean = self.rows[use], self.probs[use], means[self.terms[use]]
+        total = np.bincount(rows, p, n)                     # in soft-label order, as Python sums them
+        acc = [np.bincount(rows, p * mean[:, i], n) for i in range(3)]
         with np.errstate(invalid="ignore", divide="ignore"):
             return [np.where(total > 0, acc[i] / total, np.nan) for i in range(3)]
 
@@ -508,6 +524,7 @@ def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int,
     """:func:`aggregate.aggregate` of every row's votes at once, with the same float arithmetic.
 
     ``rows``/``terms``/``weights``: one entry per (rating, label) in rating order, weight 1/k.
+    ``np.bincount`` adds in array order, so each sum takes its terms in the order Python does.
     Returns the soft labels, the unique plurality label (-1: tie), the all-inclusive label
     lists and which rows had votes."""
     V = max(len(vocab), 1)
@@ -516,31 +533,18 @@ def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int,
     if not len(rows):
         return _Soft.empty(), np.full(n, -1, np.int64), _Listed(None, n, np.zeros(n, bool)), has
     keys, first, inverse = np.unique(rows * V + terms, return_index=True, return_inverse=True)
-    # counts[label] += 1/k in rating order: add the i-th vote of every (row, label) in turn
-    order = np.argsort(inverse, kind="stable")
-    grouped = inverse[order]
-    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
-    rank = np.empty(len(inverse), np.int64)
-    rank[order] = np.arange(len(inverse)) - np.repeat(starts, np.diff(np.r_[starts, len(inverse)]))
-    counts = np.zeros(len(keys))
-    for r in range(int(rank.max()) + 1):
-        m = rank == r
-        counts[inverse[m]] += weights[m]
+    counts = np.bincount(inverse.ravel(), weights, len(keys))          # counts[label] += 1/k, in rating order
     krow, kterm = keys // V, keys % V
-    # total = sum(counts.values()) in order of first appearance
-    seq = np.lexsort((first, krow))
-    pos = _positions(krow[seq])
-    total = np.zeros(n)
-    for j in range(int(pos.max()) + 1):
-        m = seq[pos == j]
-        total[krow[m]] += counts[m]
+    seq = np.lexsort((first, krow))                                     # sum(counts.values()): first-seen order
+    total = np.bincount(krow[seq], counts[seq], n)
     probs = counts / total[krow]
     rank_name = vocab.name_rank()
-    soft_order = np.lexsort((rank_name[kterm], -counts, krow))
-    soft = _Soft(krow[soft_order], kterm[soft_order], probs[soft_order])
-    # plurality: every label within rel_tol 1e-9 of the top count; unique -> the label
+    order = np.lexsort((rank_name[kterm], -counts, krow))               # by count, then name
+    soft = _Soft(krow[order], kterm[order], probs[order])
+    # plurality: every label within rel_tol 1e-9 of the top count (the row's first in soft order)
+    heads = np.flatnonzero(np.r_[True, soft.rows[1:] != soft.rows[:-1]])
     top = np.zeros(n)
-    np.maximum.at(top, krow, counts)
+    top[soft.rows[heads]] = counts[order][heads]
     t = top[krow]
     tied = np.abs(counts - t) <= 1e-9 * np.maximum(np.abs(counts), np.abs(t))
     n_top = np.bincount(krow[tied], minlength=n)
@@ -553,14 +557,6 @@ def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int,
 
 def _text(message: pl.Expr | str) -> pl.Expr:
     return pl.lit(message) if isinstance(message, str) else message
-
-
-def _positions(rows: np.ndarray) -> np.ndarray:
-    """Index of each entry within its run of equal (sorted) rows."""
-    if not len(rows):
-        return np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    return np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
 
 
 # Arrow arrays are built from buffers or through polars: ``pa.array``/``pa.scalar`` import pandas
