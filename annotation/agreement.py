@@ -179,6 +179,17 @@ def _apply_categories(codes: np.ndarray, uniq: list, categories: Sequence) -> tu
     return pos[codes], cats
 
 
+def _list_array(sets: list):
+    """Label lists as an Arrow list array (strings factorised while read), or None for other objects."""
+    import pyarrow as pa
+    for t in (pa.list_(pa.dictionary(pa.int32(), pa.string())), None):
+        try:
+            return pa.array(sets, type=t, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            continue
+    return None
+
+
 def label_lists(label_sets) -> tuple[np.ndarray, np.ndarray, list]:
     """Flatten per-rating label sets: (length per rating, -1 = missing; flat label codes; label names).
 
@@ -190,16 +201,13 @@ def label_lists(label_sets) -> tuple[np.ndarray, np.ndarray, list]:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not isinstance(arr, pa.Array):
-        sets = list(label_sets)
-        if str in set(map(type, sets)):
-            sets = [(s,) if isinstance(s, str) else s for s in sets]
-        arr = None
-        for t in (pa.list_(pa.dictionary(pa.int32(), pa.string())), None):   # strings arrive factorised
-            try:
-                arr = pa.array(sets, type=t, from_pandas=True)
-                break
-            except (pa.ArrowException, TypeError, ValueError):
-                continue
+        sets = label_sets if isinstance(label_sets, list) else list(label_sets)
+        arr = _list_array(sets)
+        if arr is not None and pa.types.is_list(arr.type) and pa.types.is_dictionary(arr.type.value_type) and len(
+                arr.values.dictionary) and pc.min(pc.utf8_length(arr.values.dictionary)).as_py() == 1 and any(
+                isinstance(x, str) for x in sets):   # a bare string was read as its characters: it is one label
+            sets = [(x,) if isinstance(x, str) else x for x in sets]
+            arr = _list_array(sets)
     if arr is not None and (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)):
         lens = pc.fill_null(pc.list_value_length(arr), -1).to_numpy(zero_copy_only=False).astype(np.int64)
         flat = pc.list_flatten(arr)
@@ -229,34 +237,44 @@ class _Sparse:
     def col_sums(self) -> np.ndarray:
         return np.bincount(self.cols, self.vals, self.shape[1])
 
-    def _prepare(self):
-        n_rows, n_cols = self.shape
-        heavy = np.bincount(self.cols, minlength=n_cols) * 8 >= n_rows
-        hcols = np.flatnonzero(heavy)
-        pos = np.cumsum(heavy) - 1
-        h = heavy[self.cols]
-        dense = np.bincount(self.rows[h] * len(hcols) + pos[self.cols[h]], self.vals[h],
-                            n_rows * len(hcols)).reshape(n_rows, len(hcols))
-        order = np.flatnonzero(~h)[np.argsort(self.cols[~h], kind="stable")]
-        present, starts = np.unique(self.cols[order], return_index=True)
-        self._split = (hcols, dense, self.rows[order], self.vals[order], present, starts)
-
-    def rmul(self, w: np.ndarray) -> np.ndarray:
+    def split(self):
+        """(columns filled enough for a matrix product, their dense block, the other cells sorted by
+        column: rows, values, columns present, start of each column): computed once.  A gathered
+        cell costs about what a dense product spends on 32 rows."""
         if self._split is None:
-            self._prepare()
-        hcols, dense, rows, vals, present, starts = self._split
+            n_rows, n_cols = self.shape
+            heavy = np.bincount(self.cols, minlength=n_cols) * 32 >= n_rows
+            hcols = np.flatnonzero(heavy)
+            h = heavy[self.cols]
+            dense = np.bincount(self.rows[h] * len(hcols) + (np.cumsum(heavy) - 1)[self.cols[h]], self.vals[h],
+                                n_rows * len(hcols)).reshape(n_rows, len(hcols))
+            order = np.flatnonzero(~h)[np.argsort(self.cols[~h], kind="stable")]
+            present, starts = np.unique(self.cols[order], return_index=True)
+            self._split = (hcols, dense, self.rows[order], self.vals[order], present, starts)
+        return self._split
+
+    def rmul(self, w: np.ndarray, heavy_product: np.ndarray | None = None,
+             gathered: np.ndarray | None = None) -> np.ndarray:
+        """``w @ matrix``; ``heavy_product`` (``w @`` the dense block) and ``gathered`` (``w[:, rows]`` of
+        the other cells) when already computed."""
+        hcols, dense, rows, vals, present, starts = self.split()
         out = np.zeros((len(w), self.shape[1]))
         if len(hcols):
-            out[:, hcols] = w @ dense
+            out[:, hcols] = w @ dense if heavy_product is None else heavy_product
         if len(rows):
-            out[:, present] = np.add.reduceat(w[:, rows] * vals, starts, axis=1)
+            g = w[:, rows] if gathered is None else gathered
+            out[:, present] = np.add.reduceat(g * vals, starts, axis=1)
         return out
 
     def row_sums(self, power: int = 1) -> np.ndarray:
         return np.bincount(self.rows, self.vals ** power, self.shape[0])
 
     def scaled_rows(self, f: np.ndarray) -> "_Sparse":
-        return _Sparse(self.rows, self.cols, self.vals * f[self.rows], *self.shape)
+        """Every row multiplied by ``f``; shares this block's layout (its gathered rows are gathered once)."""
+        out = _Sparse(self.rows, self.cols, self.vals * f[self.rows], *self.shape)
+        hcols, dense, rows, vals, present, starts = self.split()
+        out._split = (hcols, dense * f[:, None], rows, vals * f[rows], present, starts)
+        return out
 
 
 def _dense_ok(cells: int, entries: int) -> bool:
@@ -338,25 +356,31 @@ class _Stat:
 
 
 def _boot_together(stats: list[_Stat], n_boot: int, seed) -> list[np.ndarray]:
-    """Bootstrap several coefficients of the same items with the same resamples.  Their dense
-    blocks are stacked into one matrix (one product per chunk of resamples); a block shared by
-    several coefficients is multiplied once."""
+    """Bootstrap several coefficients of the same items with the same resamples.  Every dense
+    block (and the dense part of every sparse one) goes into one stacked matrix, so each chunk of
+    resamples costs one matrix product; a block shared by several coefficients counts once."""
     blocks = {id(b): b for st in stats for b in st.blocks.values()}
-    dense = {k: b for k, b in blocks.items() if not isinstance(b, _Sparse)}
-    stacked = np.concatenate([b.reshape(len(b), -1) for b in dense.values()], axis=1) if dense else None
-    bounds = np.cumsum([0] + [b.reshape(len(b), -1).shape[1] for b in dense.values()])
+    parts = [b.split()[1] if isinstance(b, _Sparse) else b.reshape(len(b), -1) for b in blocks.values()]
+    stacked = np.concatenate(parts, axis=1)
+    bounds = np.cumsum([0] + [p.shape[1] for p in parts])
     n_items = stats[0].n_items
-    width = max([n_items, 1] + [len(b.rows) for b in blocks.values() if isinstance(b, _Sparse)]
+    width = max([n_items, 1] + [len(b.split()[2]) for b in blocks.values() if isinstance(b, _Sparse)]
                 + [st.cells for st in stats])
-    parts: list[list] = [[] for _ in stats]
+    out: list[list] = [[] for _ in stats]
     for w in bootstrap_weights(n_items, n_boot, seed, max_cells=MAX_CELLS * n_items // width):
-        sums = {k: _wsum(b, w) for k, b in blocks.items() if k not in dense}
-        if stacked is not None:
-            product = w @ stacked
-            sums.update({k: product[:, a:b] for k, a, b in zip(dense, bounds[:-1], bounds[1:])})
-        for st, out in zip(stats, parts):
-            out.append(st._finish({name: sums[id(b)] for name, b in st.blocks.items()})["value"])
-    return [np.concatenate(p, axis=0) for p in parts]
+        product = w @ stacked
+        sums, gathered = {}, {}
+        for (k, b), lo, hi in zip(blocks.items(), bounds[:-1], bounds[1:]):
+            if isinstance(b, _Sparse):
+                rows = b.split()[2]
+                if id(rows) not in gathered:
+                    gathered[id(rows)] = w[:, rows]
+                sums[k] = b.rmul(w, product[:, lo:hi], gathered[id(rows)])
+            else:
+                sums[k] = product[:, lo:hi]
+        for st, values in zip(stats, out):
+            values.append(st._finish({name: sums[id(b)] for name, b in st.blocks.items()})["value"])
+    return [np.concatenate(v, axis=0) for v in out]
 
 
 def _ci(samples: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -591,19 +615,19 @@ def krippendorff_alpha(item: Sequence, value: Sequence, level: str | Callable = 
     return _estimate(name, stat, len(d.u), n_boot, seed, ci, undefined_reason=_alpha_undefined)
 
 
-def _distinct_labels(rix: np.ndarray, flat: np.ndarray, lens: np.ndarray, n_lab: int):
-    """Drop a label repeated within one rating (``rix``, the rating of each label, is sorted)."""
-    multi = lens[rix] > 1
-    if not multi.any():
-        return rix, flat
-    if n_lab <= 63:  # fast check on multi-label ratings: distinct labels (bit mask) == labels
-        r, f = rix[multi], flat[multi]
-        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-        bits = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), f.astype(np.uint64)), starts)
-        if np.array_equal(np.bitwise_count(bits), np.diff(np.r_[starts, len(r)])):
-            return rix, flat
-    keys = np.unique(rix * n_lab + flat)
-    return keys // n_lab, keys % n_lab
+def _repeats_a_label(lens: np.ndarray, flat: np.ndarray) -> bool:
+    """Whether a rating lists one label twice (``flat``: every rating's labels in order)."""
+    per = np.maximum(lens, 0)
+    start = np.cumsum(per) - per
+    two = start[lens == 2]                                  # most multi-label ratings: compare the pair
+    if np.any((flat[two] == flat[two + 1]) & (flat[two] >= 0)):
+        return True
+    if not np.any(lens > 2):
+        return False
+    rix = np.repeat(np.arange(len(lens)), per)
+    big = (lens > 2)[rix] & (flat >= 0)
+    keys = rix[big] * (int(flat.max()) + 1) + flat[big]
+    return len(np.unique(keys)) < len(keys)
 
 
 class _Labels(NamedTuple):
@@ -616,6 +640,7 @@ class _Labels(NamedTuple):
     mask: np.ndarray       # usable rating of an item with >= 2 of them
     code: np.ndarray       # compact item code per rating (-1 = not used)
     n_items: int
+    m: np.ndarray          # used ratings per item
 
 
 def _labels(item, label_sets) -> _Labels:
@@ -627,18 +652,20 @@ def _labels(item, label_sets) -> _Labels:
     mask, uu, n_items = _pairable(u, ok)
     code = np.full(len(lens), -1, np.int64)
     code[mask] = uu
-    return _Labels(lens, flat, names, ok, mask, code, n_items)
+    return _Labels(lens, flat, names, ok, mask, code, n_items, np.bincount(uu, minlength=n_items).astype(float))
 
 
 def _per_class_stat(d: _Labels, flat: np.ndarray, n_lab: int, dense: bool) -> _Stat:
     """Binary alpha of every class at once from the chosen labels of the used ratings."""
-    rix = np.repeat(np.arange(len(d.lens)), np.maximum(d.lens, 0))   # the rating of each chosen label
-    used = d.mask[rix] & (flat >= 0)
-    if not used.all():
-        rix, flat = rix[used], flat[used]
-    rix, flat = _distinct_labels(rix, flat, d.lens, n_lab)
-    iu = d.code[rix]
-    m = np.bincount(d.code[d.mask], minlength=d.n_items).astype(float)
+    per = np.maximum(d.lens, 0)
+    iu = np.repeat(d.code, per)                   # item of each chosen label (-1: its rating is not used)
+    used = (iu >= 0) & (flat >= 0)
+    if _repeats_a_label(d.lens, flat):            # a label listed twice in one rating was chosen once
+        keys = np.unique(np.repeat(np.arange(len(per)), per)[used] * n_lab + flat[used])
+        iu, flat = d.code[keys // n_lab], keys % n_lab
+    elif not used.all():
+        iu, flat = iu[used], flat[used]
+    m = d.m
     # each chosen label carries 1/s of its (item, label) cell's observed disagreement 2 s (m - s) / (m - 1),
     # s = ratings of the item choosing the label, so sums over chosen labels are sums over cells
     key = iu * n_lab + flat

@@ -1,6 +1,8 @@
 """``emodata agreement ROOT --report out.html``: inter-rater agreement report."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from ._common import need, root_argument
@@ -26,6 +28,10 @@ from ._common import need, root_argument
               help="Output HTML; .json and .md summaries are written next to it.")
 def agreement(root, corpus, split, raters, level, field_, condition, labels, n_boot, seed, ci, report_path):
     """Inter-rater agreement report for a converted dataset ROOT (one section per corpus and condition)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        # the bootstrap's matrix products are small: BLAS threads cost more than they save, on a shared
+        # machine many times more (docs/agreement.md); set the variable to override
+        os.environ.setdefault(var, "1")
     run_report = need("emodata.annotation.agreement_report", "agreement").run_report
     if not 0 < ci < 1 or n_boot < 0:
         raise click.BadParameter("--ci must be in (0, 1) and --n-boot >= 0")

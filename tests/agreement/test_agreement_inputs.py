@@ -207,6 +207,28 @@ def test_sparse_product_with_dense_and_gathered_columns():
     np.add.at(dense, (rows, cols), block.vals)
     w = rng.integers(0, 3, (7, 500)).astype(float)
     assert np.allclose(block.rmul(w), w @ dense, atol=1e-12)
-    hcols, _, light_rows = block._split[:3]
+    hcols, _, light_rows = block.split()[:3]
     assert 0 < len(hcols) < 200 and len(light_rows) > 0      # both paths are used
     assert np.allclose(block.col_sums(), dense.sum(axis=0))
+
+
+@pytest.mark.parametrize("sets", [
+    [["joy", "joy"], ["joy"], ["fear"], ["fear", "joy"]],                       # repeated in a pair
+    [["joy", "fear", "joy"], ["joy"], ["fear"], ["fear", "anger", "joy"]],      # repeated in a longer list
+])
+def test_a_label_listed_twice_in_one_rating_is_chosen_once(sets):
+    item = ["a", "a", "b", "b"]
+    once = [sorted(set(s)) for s in sets]
+    for lab, est in ag.alpha_per_class(item, sets).items():
+        assert est.value == pytest.approx(ag.alpha_per_class(item, once)[lab].value, nan_ok=True)
+        assert est.details["prevalence"] == ag.alpha_per_class(item, once)[lab].details["prevalence"]
+
+
+def test_bare_strings_are_one_label_each():
+    item = ["a", "a", "b", "b", "c", "c"]
+    as_lists = [["joy"], ["joy"], ["fear"], ["joy"], ["fear"], ["fear"]]
+    expected = {k: e.value for k, e in ag.alpha_per_class(item, as_lists).items()}
+    for sets in ([s[0] for s in as_lists], [as_lists[0], "joy", *as_lists[2:]]):   # all strings, and mixed
+        got = ag.alpha_per_class(item, sets)
+        assert set(got) == {"fear", "joy"}
+        assert {k: e.value for k, e in got.items()} == pytest.approx(expected)
