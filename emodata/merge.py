@@ -135,8 +135,16 @@ def _project_batch(table: pa.Table, target: tuple[str, ...] | None, annotated_on
 
 
 def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora: Iterable[str] | None = None,
-          splits: Iterable[str] | None = None, annotated_only: bool = False, overwrite: bool = False) -> dict:
-    """Write the mix of ``corpora`` (default: all) from ``roots`` to ``dest``; returns the report."""
+          splits: Iterable[str] | None = None, annotated_only: bool = False, overwrite: bool = False,
+          duplicates: str = "report", duplicate_kinds: Sequence[str] = ("text",)) -> dict:
+    """Write the mix of ``corpora`` (default: all) from ``roots`` to ``dest``; returns the report.
+
+    ``duplicates``: what to do with rows that have a duplicate in another corpus
+    (:class:`emodata.curate.duplicates.MergeDuplicates`: report, drop, group or off); the
+    duplicate table goes to ``reports/duplicates/`` of the mix."""
+    from .curate.duplicates import MERGE_ACTIONS, MergeDuplicates
+    if duplicates not in MERGE_ACTIONS:
+        raise MergeError(f"duplicates must be one of {', '.join(MERGE_ACTIONS)}, not {duplicates!r}")
     labels = _target_labels(target)
     target_key = tuple(labels) if labels is not None else None
     dest = Path(dest)
@@ -157,6 +165,8 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
     split_filter = set(splits) if splits else None
     reports: dict[str, _CorpusReport] = {}
     with root_paths.atomic_dir(dest) as tmp:
+        dup = None if duplicates == "off" else MergeDuplicates(
+            sources, root_paths.reports_dir(tmp) / "duplicates", duplicates, duplicate_kinds)
         for corpus, root in sorted(sources.items()):
             rep = reports[corpus] = _CorpusReport()
             prov = store.corpus_metadata(root, corpus)
@@ -169,7 +179,14 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
                     continue
                 writer = None
                 for batch in store.iter_batches(root, corpus, split):
-                    table = _project_batch(pa.Table.from_batches([batch]), target_key, annotated_only, rep)
+                    table = pa.Table.from_batches([batch])
+                    if dup is not None:
+                        kept = dup.apply(table)
+                        if kept.num_rows < table.num_rows:
+                            rep.rows_in += table.num_rows - kept.num_rows
+                            rep.excluded["duplicate in another corpus"] += table.num_rows - kept.num_rows
+                        table = kept
+                    table = _project_batch(table, target_key, annotated_only, rep)
                     if table.num_rows:
                         if writer is None:
                             part = root_paths.corpus_dir(tmp, corpus) / split / store.part_name(0)
@@ -186,7 +203,8 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
         report = {"target": target, "target_labels": labels, "annotated_only": annotated_only,
                   "splits": sorted(split_filter) if split_filter else "all",
                   "sources": {c: str(r) for c, r in sorted(sources.items())},
-                  "corpora": {c: r.as_dict() for c, r in reports.items()}}
+                  "corpora": {c: r.as_dict() for c, r in reports.items()},
+                  "duplicates": dup.summary if dup is not None else None}
         root_paths.atomic_write_text(root_paths.reports_dir(tmp) / "merge.json", json.dumps(report, indent=2))
         root_paths.atomic_write_text(root_paths.reports_dir(tmp) / "merge.md", report_markdown(report))
         root_paths.write_card(tmp)
@@ -204,4 +222,11 @@ def report_markdown(report: dict) -> str:
     for corpus, r in report["corpora"].items():
         lines += ["", f"## {corpus}", "", "| source | target | rows | mass |", "|---|---|---|---|"]
         lines += [f"| {m['source']} | {m['target']} | {m['rows']} | {m['mass']:.2f} |" for m in r["mapping"]]
+    dup = report.get("duplicates")
+    if dup:
+        lines += ["", f"## Duplicates across corpora ({', '.join(dup['kinds'])}; action: {dup['action']})", "",
+                  f"{dup['rows']} rows in {dup['groups']} groups; {dup['dropped']} dropped.", "",
+                  "| corpus a | split a | corpus b | split b | kind | n | leakage |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {p['corpus_a']} | {p['split_a']} | {p['corpus_b']} | {p['split_b']} | {p['kind']} | {p['n']} | "
+                  f"{'yes' if p['leakage'] else ''} |" for p in dup["pairs"]]
     return "\n".join(lines) + "\n"

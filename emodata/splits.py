@@ -142,10 +142,44 @@ def _report(rows: list[dict], parts: list[str], by: str, groups: list[str]) -> d
     return {"rows": n, "groups": len(set(groups)), "leakage": leakage, "balance": balance}
 
 
+def join_duplicates(rows: list[dict], groups: list[str], folder: str | Path) -> tuple[list[str], int]:
+    """``groups`` merged with the duplicate groups of ``folder`` (``duplicates.parquet``);
+    returns the new group per row and how many groups were joined into others."""
+    from .curate.duplicates import read_duplicates
+    try:
+        dup = read_duplicates(folder).select(["group", "id"]).to_pylist()
+    except FileNotFoundError:
+        raise SplitError(f"{folder}: no duplicates.parquet (run emodata curate duplicates ROOT --out DIR)") from None
+    group_of = dict(zip((r["id"] for r in rows), groups))
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[str, str] = {}
+    for d in dup:
+        g = group_of.get(d["id"])
+        if g is None:
+            continue
+        other = first.setdefault(d["group"], g)
+        a, b = find(g), find(other)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    new = [find(g) for g in groups]
+    return new, len(set(groups)) - len(set(new))
+
+
 def make_split(root: str | Path, corpus: str, name: str, *, by: str = "speaker", method: str = "holdout",
                ratios: Sequence[float] = (0.8, 0.1, 0.1), folds: int = 5, seed: int = 0, stratify: bool = True,
-               within: Sequence[str] | None = None, overwrite: bool = False) -> dict:
-    """Write ``<root>/splits/<name>/<corpus>.parquet`` and its report; returns the report."""
+               within: Sequence[str] | None = None, overwrite: bool = False,
+               duplicates: str | Path | None = None) -> dict:
+    """Write ``<root>/splits/<name>/<corpus>.parquet`` and its report; returns the report.
+
+    ``duplicates``: an ``emodata curate duplicates`` output folder; rows of one duplicate group
+    join one group (connected components), so duplicates stay on one side."""
     if method not in METHODS:
         raise SplitError(f"method must be one of {METHODS}, not {method!r}")
     if name in ("", "data") or "/" in name:
@@ -163,6 +197,9 @@ def make_split(root: str | Path, corpus: str, name: str, *, by: str = "speaker",
         if not rows:
             raise SplitError(f"{corpus}: no rows in official split(s) {list(within)}")
     groups = groups_of(rows, by)
+    joined = None
+    if duplicates is not None:
+        groups, joined = join_duplicates(rows, groups, duplicates)
     unique = list(dict.fromkeys(groups))
     labels = [r["label"] or NO_LABEL for r in rows]
     if method == "logo":
@@ -188,6 +225,8 @@ def make_split(root: str | Path, corpus: str, name: str, *, by: str = "speaker",
                 "ratios": list(ratios) if method == "holdout" else None,
                 "folds": folds if method == "kfold" else (len(unique) if method == "logo" else None),
                 "within": list(within) if within else None}
+    if joined is not None:
+        settings["duplicates"] = {"folder": Path(duplicates).name, "groups joined": joined}
     report = {**settings, **_report(rows, parts, by, groups)}
     out = out.replace_schema_metadata({b"emodata_split": json.dumps(settings).encode()})
     with atomic_path(dest) as tmp:

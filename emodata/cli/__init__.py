@@ -29,6 +29,7 @@ COMMANDS = {
     "annotate": ("annotate", "annotate"),
     "selfask": ("selfask", "selfask"),
     "pipeline": ("pipeline", "pipeline"),
+    "curate": ("curate", "curate"),
 }
 
 

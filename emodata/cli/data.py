@@ -145,16 +145,47 @@ def query(root, sql, corpus, output, limit):
 @click.option("--corpus", required=True)
 @click.option("--raters", type=click.Choice(["human", "llm", "model", "all"]), default="human", show_default=True,
               help="whose ratings make the soft label (self-reports count only with 'all')")
-def relabel(root, corpus, raters):
+@click.option("--method", type=click.Choice(["soft", "majority", "dawid-skene", "mace", "glad", "one-coin"]),
+              default="soft", show_default=True,
+              help="soft: vote shares; the others fit a rater model (curate extra) whose posteriors become the "
+                   "soft label, and write ROOT/reports/raters/<corpus>.json")
+def relabel(root, corpus, raters, method):
     """Recompute soft labels from the ratings, e.g. after `annotate pull` or `selfask run`."""
     from ..schema import RATER_KINDS
     from ..store import recompute_soft_labels
     kinds = RATER_KINDS if raters == "all" else (raters,)
+    if method != "soft":
+        from ._common import need
+        need("crowdkit.aggregation", "curate")
+        rm = need("emodata.curate.raters", "curate")
+        try:
+            res = rm.relabel(root, corpus, method, kinds)
+        except (rm.RaterModelError, FileNotFoundError) as e:
+            raise click.ClickException(str(e)) from None
+        for note in res["notes"]:
+            console().print(f"[yellow]{note}[/]")
+        console().print(f"{corpus}: soft labels from the {method} posteriors of {raters} ratings; "
+                        f"{res['changed']:,} row(s) changed; {res['raters']} rater(s) -> {res['report']}")
+        return
     try:
         changed = recompute_soft_labels(root, corpus, kinds)
     except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
     console().print(f"{corpus}: soft labels recomputed from {raters} ratings; {changed:,} row(s) changed")
+
+
+@click.command()
+@root_argument()
+@click.option("--corpus", "corpora", multiple=True, help="corpora to compact (default: all)")
+def compact(root, corpora):
+    """Fold ratings written since conversion (annotate pull, selfask run) into the Parquet files."""
+    from .. import store
+    for corpus in corpora or store.corpora(root):
+        try:
+            n = store.compact_ratings(root, corpus)
+        except FileNotFoundError as e:
+            raise click.ClickException(str(e)) from None
+        console().print(f"{corpus}: {n:,} sample(s) with pending ratings folded into the data files")
 
 
 @click.command()
@@ -175,20 +206,6 @@ def export(root, dest, corpora):
     except (FileNotFoundError, FileExistsError) as e:
         raise click.ClickException(str(e)) from None
     console().print(f"Hub-ready folder: {dest} (load with datasets.load_dataset({str(dest)!r}, '<corpus>'))")
-
-
-@click.command()
-@root_argument()
-@click.option("--corpus", "corpora", multiple=True, help="corpora to compact (default: all)")
-def compact(root, corpora):
-    """Fold ratings written since conversion (annotate pull, selfask run) into the Parquet files."""
-    from .. import store
-    for corpus in corpora or store.corpora(root):
-        try:
-            n = store.compact_ratings(root, corpus)
-        except FileNotFoundError as e:
-            raise click.ClickException(str(e)) from None
-        console().print(f"{corpus}: {n:,} sample(s) with pending ratings folded into the data files")
 
 
 @click.command()

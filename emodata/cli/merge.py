@@ -35,14 +35,26 @@ def print_report(report: dict, console) -> None:
 @click.option("--split", "splits", multiple=True, help="official splits to include (default: all)")
 @click.option("--annotated-only", is_flag=True, help="with --target va: only annotated, not label-mapped, VA")
 @click.option("--overwrite", is_flag=True, help="replace an existing --out")
-def merge(roots, dest, target, corpora, splits, annotated_only, overwrite):
+@click.option("--duplicates", type=click.Choice(("report", "drop", "group", "off")), default="report",
+              show_default=True, help="rows with a duplicate in another corpus: report them, drop all but one "
+                                      "(an evaluation row first), or tag them (extra.duplicate_group)")
+@click.option("--duplicate-kind", "duplicate_kinds", multiple=True,
+              type=click.Choice(("text", "image", "frame", "audio", "embedding")),
+              help="evidence for duplicates (default: text)")
+def merge(roots, dest, target, corpora, splits, annotated_only, overwrite, duplicates, duplicate_kinds):
     """Merge corpora from dataset ROOTS into one training mix with a target label set."""
     from ..merge import MergeError, merge as merge_corpora
     try:
         report = merge_corpora(roots, dest, target, corpora=corpora, splits=splits, annotated_only=annotated_only,
-                       overwrite=overwrite)
+                               overwrite=overwrite, duplicates=duplicates,
+                               duplicate_kinds=duplicate_kinds or ("text",))
     except (MergeError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
     print_report(report, out())
+    dup = report["duplicates"]
+    if dup:
+        console().print(f"duplicates across corpora ({', '.join(dup['kinds'])}): {dup['rows']:,} rows in "
+                        f"{dup['groups']:,} groups, {len(dup['leakage'])} leaking split pair(s); "
+                        f"{dup['dropped']:,} dropped (reports/duplicates/)")
     total = sum(r["rows_out"] for r in report["corpora"].values())
     console().print(f"[green]{total:,} rows[/] -> {dest} (report: {dest / 'reports' / 'merge.md'})")

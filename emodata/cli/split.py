@@ -39,7 +39,9 @@ def print_report(report: dict, console) -> None:
 @click.option("--stratify/--no-stratify", default=True, show_default=True, help="balance labels across parts")
 @click.option("--within", multiple=True, help="only rows of these official splits (e.g. train)")
 @click.option("--overwrite", is_flag=True, help="replace an existing split of the same name")
-def split(root, name, corpora, by, method, ratios, folds, seed, stratify, within, overwrite):
+@click.option("--duplicates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="an `emodata curate duplicates` folder: keep each duplicate group on one side")
+def split(root, name, corpora, by, method, ratios, folds, seed, stratify, within, overwrite, duplicates):
     """Speaker-independent, label-stratified splits of the corpora in ROOT."""
     from .. import store
     from ..splits import SplitError, make_split
@@ -50,7 +52,8 @@ def split(root, name, corpora, by, method, ratios, folds, seed, stratify, within
     for corpus in corpora or store.corpora(root):
         try:
             report = make_split(root, corpus, name, by=by, method=method, ratios=ratio_values, folds=folds,
-                                seed=seed, stratify=stratify, within=within, overwrite=overwrite)
+                                seed=seed, stratify=stratify, within=within, overwrite=overwrite,
+                                duplicates=duplicates)
         except (SplitError, FileNotFoundError) as e:
             raise click.ClickException(str(e)) from None
         print_report(report, out())

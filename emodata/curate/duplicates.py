@@ -34,7 +34,7 @@ import uuid
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -224,7 +224,7 @@ def _hash_groups(ix: _Index, kind: str, max_distance: int) -> None:
 
     Distinct hashes are cut into ``max_distance + 1`` bands: two hashes within the distance agree
     on at least one band (pigeonhole), so only hashes sharing a band are compared."""
-    distinct = ix.con.execute("SELECT hash, count(*) FROM hashes WHERE kind = ? GROUP BY hash", [kind]).arrow()
+    distinct = ix.con.execute("SELECT hash, count(*) FROM hashes WHERE kind = ? GROUP BY hash", [kind]).to_arrow_table()
     if distinct.num_rows == 0:
         return
     hashes = distinct.column(0).to_numpy().astype(np.uint64)
@@ -289,21 +289,23 @@ def _insert_pair_groups(ix: _Index, kind: str, close: list[tuple[int, int, float
                                        "score": pa.array([float(v) for v in best.values()], pa.float64())}))
 
 
-def _embedding_groups(ix: _Index, root: Path, corpora: list[str], similarity: float, seed: int = 0) -> None:
+def _embedding_groups(ix: _Index, sources: dict[str, Path], similarity: float, seed: int = 0) -> None:
     """Near-duplicates per embedding model: random-hyperplane LSH candidates, verified by cosine."""
-    files = [f for c in corpora for f in sorted((root / "derived" / "embeddings" / c).glob("part-*.parquet"))]
+    files = [f for c, root in sources.items()
+             for f in sorted((root / "derived" / "embeddings" / c).glob("part-*.parquet"))]
     if not files:
         return
-    ix.con.execute("CREATE OR REPLACE TEMP VIEW emb AS SELECT e.model, s.sid, e.vector FROM read_parquet(?) e "
-                   "JOIN samples s ON s.id = e.id", [[str(f) for f in files]])
+    ix.con.read_parquet([str(f) for f in files], union_by_name=True).create_view("emb_parts", replace=True)
+    ix.con.execute("CREATE OR REPLACE TEMP VIEW emb AS SELECT e.model, s.sid, e.vector FROM emb_parts e "
+                   "JOIN samples s ON s.id = e.id")
     models = [m for (m,) in ix.con.execute("SELECT DISTINCT model FROM emb ORDER BY 1").fetchall()]
     for model in models:
         sids, vectors = [], []
         bands = []
         planes = None
-        reader = ix.con.execute("SELECT sid, vector FROM emb WHERE model = ?", [model]).fetch_record_batch(50_000)
+        reader = ix.con.execute("SELECT sid, vector FROM emb WHERE model = ?", [model]).to_arrow_reader(50_000)
         for batch in reader:
-            vec = np.asarray(batch.column(1).flatten().to_numpy(), np.float32).reshape(batch.num_rows, -1)
+            vec = np.array(batch.column(1).flatten().to_numpy(), np.float32).reshape(batch.num_rows, -1)
             vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
             if planes is None:
                 planes = np.random.default_rng(seed).standard_normal((vec.shape[1], EMBED_TABLES * EMBED_BITS)
@@ -349,22 +351,29 @@ def _paths(batch: pa.Table, column: str, base: Path | None) -> list[tuple[int, s
     return [(i, str(base / p)) for i, p in enumerate(batch[column].to_pylist()) if p and (base / p).is_file()]
 
 
-def find_duplicates(root: str | Path, out: str | Path, *, corpora: Sequence[str] | None = None,
+def find_duplicates(root: str | Path | Mapping[str, str | Path], out: str | Path, *, corpora: Sequence[str] | None = None,
                     kinds: Sequence[str] = KINDS, min_words: int = 4, image_distance: int = 4,
                     audio_similarity: float = 0.9, embedding_similarity: float = 0.97,
                     media: dict[str, str | Path] | None = None, workers: int = 2,
                     memory_limit: str = "1GB", batch_size: int = 50_000, top_phrases: int = 20) -> dict:
     """Find duplicates in ``corpora`` (default: all) of ``root``; write ``out`` and return the summary.
 
-    ``media`` maps a corpus to its media folder when it moved since conversion."""
-    root, out = Path(root), Path(out)
+    ``root`` may also map each corpus to its dataset root (corpora from several roots, as merge
+    has them). ``media`` maps a corpus to its media folder when it moved since conversion."""
+    out = Path(out)
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise DuplicateError(f"unknown kind(s) {sorted(unknown)}; choose from {', '.join(KINDS)}")
-    names = list(corpora) if corpora else store.corpora(root)
-    missing = [c for c in names if c not in store.corpora(root)]
-    if missing or not names:
-        raise DuplicateError(f"corpora not in {root}: {missing or 'none converted'}")
+    if isinstance(root, Mapping):
+        sources = {c: Path(r) for c, r in root.items()}
+    else:
+        root = Path(root)
+        names = list(corpora) if corpora else store.corpora(root)
+        missing = [c for c in names if c not in store.corpora(root)]
+        if missing or not names:
+            raise DuplicateError(f"corpora not in {root}: {missing or 'none converted'}")
+        sources = {c: root for c in names}
+    names = list(sources)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     (tmp / "spill").mkdir(parents=True)
@@ -374,8 +383,8 @@ def find_duplicates(root: str | Path, out: str | Path, *, corpora: Sequence[str]
         # spawned workers (none start unless media is hashed): no fork of the process holding DuckDB
         with ProcessPoolExecutor(max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
             for corpus in names:
-                base = _media_root(root, corpus, media)
-                for rb in store.iter_batches(root, corpus, batch_size=batch_size,
+                base = _media_root(sources[corpus], corpus, media)
+                for rb in store.iter_batches(sources[corpus], corpus, batch_size=batch_size,
                                              columns=[c for c in READ if c in store.SCHEMA.names]):
                     batch = pa.Table.from_batches([rb])
                     sids = ix.add_samples(batch)
@@ -413,8 +422,8 @@ def find_duplicates(root: str | Path, out: str | Path, *, corpora: Sequence[str]
         if "audio" in kinds:
             _audio_groups(ix, prints, audio_similarity)
         if "embedding" in kinds:
-            _embedding_groups(ix, root, names, embedding_similarity)
-        summary = _summarise(ix, root, names, kinds, min_words, top_phrases,
+            _embedding_groups(ix, sources, embedding_similarity)
+        summary = _summarise(ix, names, kinds, min_words, top_phrases,
                              {"image_distance": image_distance, "audio_similarity": audio_similarity,
                               "embedding_similarity": embedding_similarity})
         result = tmp / "result"
@@ -448,7 +457,7 @@ def _pairs(con, members: str) -> list[dict]:
              "leakage": is_leakage(sa, sb)} for ca, sa, cb, sb, k, n in rows]
 
 
-def _summarise(ix: _Index, root: Path, corpora: list[str], kinds, min_words: int, top: int, settings: dict) -> dict:
+def _summarise(ix: _Index, corpora: list[str], kinds, min_words: int, top: int, settings: dict) -> dict:
     con = ix.con
     con.execute(f"""CREATE TABLE shorts AS SELECT 'short:' || substr(md5(norm), 1, 16) AS grp, sid, 'short_text' AS kind
                     FROM texts WHERE words BETWEEN 1 AND {int(min_words) - 1} AND norm IN (
@@ -461,7 +470,7 @@ def _summarise(ix: _Index, root: Path, corpora: list[str], kinds, min_words: int
     n_short = con.execute("SELECT count(DISTINCT grp), count(*) FROM shorts").fetchone()
     pairs = _pairs(con, "members")
     return {
-        "root": root.name, "corpora": corpora, "kinds": list(kinds), "min_words": min_words, **settings,
+        "corpora": corpora, "kinds": list(kinds), "min_words": min_words, **settings,
         "samples": ix.n,
         "groups": {k: {"groups": int(g), "samples": int(n)} for k, g, n in groups},
         "pairs": pairs,
@@ -475,3 +484,49 @@ def _summarise(ix: _Index, root: Path, corpora: list[str], kinds, min_words: int
 def read_duplicates(out: str | Path) -> pa.Table:
     """The ``duplicates.parquet`` table written by :func:`find_duplicates`."""
     return pq.read_table(Path(out) / "duplicates.parquet")
+
+
+MERGE_ACTIONS = ("report", "drop", "group", "off")
+
+
+class MergeDuplicates:
+    """Duplicate groups that span two or more corpora of a merge, and what the merge does with them:
+    ``report`` (counts in the merge report), ``drop`` (keep one row per group: a test or validation
+    row before a train row, so no copy of an evaluation row stays in training data; then by corpus
+    and id) or ``group`` (``extra.duplicate_group`` on every member)."""
+
+    def __init__(self, sources: Mapping[str, Path], out: Path, action: str = "report",
+                 kinds: Sequence[str] = ("text",), min_words: int = 4):
+        self.action = action
+        summary = find_duplicates(sources, out, kinds=kinds, min_words=min_words)
+        rows = read_duplicates(out).to_pylist()
+        members: dict[str, list[dict]] = {}
+        for r in rows:
+            members.setdefault(r["group"], []).append(r)
+        cross = {g: m for g, m in members.items() if len({r["corpus"] for r in m}) > 1}
+        self.group = {r["id"]: g for g, m in cross.items() for r in m}
+        self.drop = set()
+        for m in cross.values():
+            keep = min(m, key=lambda r: (r["split"] not in EVAL_SPLITS, r["corpus"], r["id"]))
+            self.drop |= {r["id"] for r in m if r["id"] != keep["id"]}
+        pairs = [p for p in summary["pairs"] if p["corpus_a"] != p["corpus_b"]]
+        self.summary = {"action": action, "kinds": list(kinds), "min_words": min_words, "groups": len(cross),
+                        "rows": len(self.group), "pairs": pairs,
+                        "leakage": [p for p in pairs if p["leakage"]], "dropped": 0}
+
+    def apply(self, table: pa.Table) -> pa.Table:
+        """The merged batch after the action (rows dropped or tagged)."""
+        if self.action == "drop":
+            keep = pc.invert(pc.is_in(table["id"], value_set=pa.array(sorted(self.drop), pa.string())))
+            self.summary["dropped"] += table.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+            return table.filter(keep)
+        if self.action == "group":
+            ids, extras = table["id"].to_pylist(), table["extra"].to_pylist()
+            for i, sid in enumerate(ids):
+                if sid in self.group:
+                    extra = json.loads(extras[i]) if extras[i] else {}
+                    extra["duplicate_group"] = self.group[sid]
+                    extras[i] = json.dumps(extra, ensure_ascii=False, sort_keys=True)
+            col = table.schema.get_field_index("extra")
+            return table.set_column(col, table.schema.field(col), pa.array(extras, pa.string()))
+        return table

@@ -22,8 +22,9 @@ estimated and the report says so.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -83,8 +84,9 @@ def _model(method: str, seed: int):
             "glad": lambda: GLAD(n_iter=100)}[method]()
 
 
-def _reliability(method: str, model, data) -> tuple[dict[str, float], dict[str, object]]:
-    """Per worker: reliability and the model's own parameter (confusion matrix, alpha...)."""
+def _reliability(method: str, model, data, names: Sequence[str] = ()) -> tuple[dict, dict]:
+    """Per worker: reliability and the model's own parameter (confusion matrix, alpha...);
+    ``names`` are the class names of the label codes (for the confusion matrices)."""
     workers = list(dict.fromkeys(data["worker"]))
     if method == "dawid-skene":
         err, prior = model.errors_, model.priors_
@@ -93,8 +95,9 @@ def _reliability(method: str, model, data) -> tuple[dict[str, float], dict[str, 
             m = err.loc[w]
             classes = [c for c in prior.index if c in m.index and c in m.columns]
             rel[w] = float(sum(prior[c] * m.loc[c, c] for c in classes))
-            extra[w] = {"confusion": {str(t): {str(o): round(float(m.loc[o, t]), 4) for o in m.index}
-                                      for t in m.columns}}
+            if names:
+                extra[w] = {"confusion": {names[t]: {names[o]: round(float(m.loc[o, t]), 4) for o in m.index}
+                                          for t in m.columns}}
         return rel, extra
     if method == "one-coin":
         return {w: float(model.skills_[w]) for w in workers}, {}
@@ -119,7 +122,7 @@ def _plurality_probas(data):
     return counts.div(counts.sum(axis=1), axis=0)
 
 
-def _fit_single(method: str, data, seed: int):
+def _fit_single(method: str, data, seed: int, names: Sequence[str]):
     """(probas DataFrame task x label, reliability per worker, extra per worker)."""
     flat = data.assign(label=data["label"].str[0])
     if method in ("majority", "soft"):
@@ -134,7 +137,7 @@ def _fit_single(method: str, data, seed: int):
         rel = flat.assign(a=agree).groupby("worker")["a"].mean()
         return probas, {w: float(rel[w]) for w in dict.fromkeys(flat["worker"])}, {}
     model = _model(method, seed).fit(flat)
-    rel, extra = _reliability(method, model, flat)
+    rel, extra = _reliability(method, model, flat, names)
     return model.probas_, rel, extra
 
 
@@ -175,22 +178,36 @@ def fit(rows: Iterable[dict] | object, method: str = "dawid-skene", seed: int = 
     """Fit ``method`` to ratings (dicts with ``id``, ``rater_id``, ``labels``, or a crowd-kit frame)."""
     if method not in METHODS:
         raise RaterModelError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    import pandas as pd
     data = rows if hasattr(rows, "columns") else ratings_frame(rows)
     if data.empty:
         raise RaterModelError("no categorical ratings to model")
     multilabel = bool((data["label"].str.len() > 1).any())
     notes = []
-    anonymous = bool((data["worker"] == ANONYMOUS).any())
-    if anonymous:
+    if bool((data["worker"] == ANONYMOUS).any()):
         notes.append(ANONYMOUS_NOTE)
-    if multilabel:
-        notes.append("multi-label ratings: one binary model per class; posteriors are P(class present)")
-        probas, per_class, extra = _fit_multilabel(method, data, seed)
-        rel = {w: float(np.nanmean([per_class[c].get(w, np.nan) for c in per_class]))
-               for w in dict.fromkeys(data["worker"])}
-    else:
-        probas, rel, extra = _fit_single(method, data, seed)
-        per_class = None
+    # integer codes: crowd-kit's pandas indexing is many times slower on pandas 3 string columns
+    tasks, task_names = pd.factorize(data["task"])
+    workers, worker_names = pd.factorize(data["worker"])
+    names = sorted({c for labels in data["label"] for c in labels})
+    index = {c: k for k, c in enumerate(names)}
+    coded = pd.DataFrame({"task": tasks, "worker": workers,
+                          "label": [[index[c] for c in labels] for labels in data["label"]]})
+    with warnings.catch_warnings():       # crowd-kit 1.4.2 uses pandas idioms pandas 3 deprecates
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if multilabel:
+            notes.append("multi-label ratings: one binary model per class; posteriors are P(class present)")
+            probas, per_class, extra = _fit_multilabel(method, coded, seed)
+            per_class = {names[c]: {worker_names[w]: v for w, v in r.items()} for c, r in per_class.items()}
+            rel = {w: float(np.nanmean([per_class[c].get(w, np.nan) for c in per_class])) for w in worker_names}
+        else:
+            probas, rel, extra = _fit_single(method, coded, seed, names)
+            rel = {worker_names[w]: v for w, v in rel.items()}
+            per_class = None
+    extra = {worker_names[w]: v for w, v in extra.items()}
+    probas.index = task_names[probas.index.to_numpy(int)]
+    probas.columns = [names[int(c)] for c in probas.columns]
     posteriors = {str(t): {str(k): float(v) for k, v in row.items() if v > 0}
                   for t, row in zip(probas.index, probas.to_dict("records"))}
     raters = _rater_report(data, probas, rel, per_class, extra, multilabel)
@@ -215,10 +232,49 @@ def _rater_report(data, probas, rel, per_class, extra, multilabel) -> list[dict]
                  "items": int(stats.loc[w, "items"]), "ratings": int(stats.loc[w, "ratings"]),
                  "agreement_with_model": round(float(stats.loc[w, "agreement"]), 4)}
         if w == ANONYMOUS:
-            entry["pooled"] = True
+            entry.update(pooled=True, note=ANONYMOUS_NOTE)
         if per_class is not None:
             entry["per_class"] = {c: round(float(v[w]), 4) for c, v in per_class.items()
                                   if w in v and np.isfinite(v[w])}
         entry.update(extra.get(w, {}))
         out.append(entry)
     return out
+
+
+def corpus_ratings(root, corpus: str, kinds: Iterable[str] = ("human",)) -> list[dict]:
+    """Categorical ratings of a converted corpus by raters of ``kinds`` (``id``, ``rater_id``, ``labels``)."""
+    from .. import store
+    kinds_sql = ", ".join("'" + k.replace("'", "''") + "'" for k in kinds)
+    con = store.connect(root, corpus)
+    try:
+        return con.sql(f"SELECT id, rater_id, labels FROM ratings WHERE rater_kind IN ({kinds_sql}) "
+                       "AND len(labels) > 0").to_arrow_table().to_pylist()
+    finally:
+        con.close()
+
+
+def rater_report_path(root, corpus: str):
+    from ..root import reports_dir
+    return reports_dir(root) / "raters" / f"{corpus}.json"
+
+
+def relabel(root, corpus: str, method: str = "dawid-skene", kinds: Iterable[str] = ("human",), seed: int = 0) -> dict:
+    """Fit ``method`` to a corpus's ratings, write its posteriors as the soft labels (through the
+    label rule, :func:`emodata.store.recompute_soft_labels`) and the rater report
+    ``ROOT/reports/raters/<corpus>.json`` (a list of objects with ``rater_id``, ``reliability``...)."""
+    import json
+
+    from .. import store
+    kinds = tuple(kinds)
+    model = fit(corpus_ratings(root, corpus, kinds), method, seed=seed)
+
+    def posterior(sample_id: str):
+        if sample_id not in model.posteriors:
+            return None
+        return model.soft_label(sample_id), (model.labels(sample_id) if model.multilabel else None)
+
+    changed = store.recompute_soft_labels(root, corpus, kinds, posterior=posterior)
+    path = rater_report_path(root, corpus)
+    store.atomic_write_text(path, json.dumps(model.raters, indent=2))
+    return {"changed": changed, "report": path, "raters": len(model.raters), "notes": model.notes,
+            "multilabel": model.multilabel}

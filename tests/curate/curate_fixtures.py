@@ -36,3 +36,40 @@ def planted_multilabel(n_items: int = 500, flip=np.linspace(0.02, 0.3, 10), per_
             if said:
                 ratings.append({"id": sid, "rater_id": f"r{r:02d}", "labels": said})
     return ratings, truth, {f"r{r:02d}": float(1 - f) for r, f in enumerate(flip)}
+
+
+def write_rows(root, corpus: str, rows: list[dict]) -> None:
+    """A converted corpus from row dicts (missing schema columns are null), one file per split."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from emodata.schema import SCHEMA, file_metadata
+    by_split: dict[str, list[dict]] = {}
+    for r in rows:
+        by_split.setdefault(r.get("split", "train"), []).append(
+            {"corpus": corpus, "split": "train", "native_id": r["id"], **r})
+    for split, part in by_split.items():
+        d = root / "data" / corpus / split
+        d.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pylist(part, schema=SCHEMA).replace_schema_metadata(
+            file_metadata(corpus, {"converter": "test", "source_root": str(root / "media" / corpus)}))
+        pq.write_table(table, d / "part-00000.parquet")
+
+
+def crowd_corpus(root, corpus: str = "crowd", errors: int = 20, seed: int = 0, **kw):
+    """A corpus whose gold ``label`` is the planted truth except ``errors`` flipped samples.
+    Returns (truth, flipped ids, planted accuracy per rater)."""
+    rng = np.random.default_rng(seed)
+    ratings, truth, accuracy, _ = planted_crowd(seed=seed, **kw)
+    flipped = set(rng.choice(sorted(truth), errors, replace=False).tolist())
+    by_id: dict[str, list[dict]] = {}
+    for r in ratings:
+        by_id.setdefault(r["id"], []).append({"rater_id": r["rater_id"], "rater_kind": "human",
+                                              "labels": r["labels"], "native": r["labels"][0]})
+    rows = []
+    for sid, y in truth.items():
+        given = CLASSES[(CLASSES.index(y) + 1) % len(CLASSES)] if sid in flipped else y
+        rows.append({"id": f"{corpus}/{sid}", "native_label": given, "label": given, "ratings": by_id[sid],
+                     "text": f"sample {sid}"})
+    write_rows(root, corpus, rows)
+    return {f"{corpus}/{k}": v for k, v in truth.items()}, {f"{corpus}/{k}" for k in flipped}, accuracy
