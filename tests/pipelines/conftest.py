@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from emodata.convert import get_converter
-from emodata.pipelines import synth
+import synth
 from emodata.store import read_table, write_corpus
 
 FORMATS = Path(__file__).resolve().parents[2] / "../shared/data/formats"

@@ -20,8 +20,8 @@ import pytest
 
 from emodata.pipelines.media import sample_audio
 from emodata.pipelines.runner import media_root, read_derived, read_samples, run_stage
-from emodata.pipelines.speech import SCHEMA, SpeechStage, der, local_pipeline_config
-from emodata.pipelines.synth import conversation
+from emodata.pipelines.speech import SCHEMA, SpeechStage, local_pipeline_config
+from synth import conversation, der
 
 # pyannote.audio warns at import that file decoding needs torchcodec; the backend passes waveforms
 pytestmark = pytest.mark.filterwarnings(r"ignore:\s*torchcodec is not installed:UserWarning")

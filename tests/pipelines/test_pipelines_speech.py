@@ -2,12 +2,14 @@
 import pytest
 
 from emodata.pipelines.runner import read_derived, run_stage
-from emodata.pipelines.speech import SpeechStage, der
-from emodata.pipelines.synth import conversation
+from synth import conversation, der
+
+from emodata.pipelines.speech import SpeechStage
 from emodata.store import read_table
 
 
 def test_der_definition():
+    """pyannote.metrics' DER as the tests use it: speaker labels mapped, overlap scored, no collar."""
     ref = [(0.0, 2.0, "a"), (2.0, 4.0, "b")]
     assert der(ref, [(0.0, 2.0, "x"), (2.0, 4.0, "y")])["der"] == 0  # labels are mapped
     assert der(ref, [])["der"] == 1

@@ -1,7 +1,8 @@
-"""Synthetic media with known ground truth (espeak-ng, sox, ffmpeg, scikit-image).
+"""Synthetic media with known ground truth (espeak-ng, sox, ffmpeg, scikit-image), and its scoring.
 
-Used by the tests and benchmarks: multi-speaker conversations with known turns, and media
-files for small corpora laid out like CREMA-D (audio), MELD (video) and FER (48x48 images).
+Used by the tests and benchmarks (which put tests/ on sys.path): multi-speaker conversations
+with known turns, media files for small corpora laid out like CREMA-D (audio), MELD (video) and
+FER (48x48 images), and :func:`der`, the diarization error rate of pyannote.metrics.
 """
 from __future__ import annotations
 
@@ -105,3 +106,24 @@ def face_png(path: Path, i: int = 0) -> Path:
     img = (cv2.resize(data.lfw_subset()[i], (48, 48)) * 255).astype(np.uint8)
     cv2.imwrite(str(path), img)
     return path
+
+
+def der(reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]]) -> dict:
+    """Diarization error rate of ``(start, end, speaker)`` turns by pyannote.metrics (no collar,
+    overlap scored, optimal speaker mapping): ``der`` and ``miss``, ``false_alarm``, ``confusion``,
+    ``total`` (reference speech) in seconds."""
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    def annotation(turns):
+        a = Annotation()
+        for i, (start, end, speaker) in enumerate(turns):
+            a[Segment(start, end), i] = speaker
+        return a
+
+    turns = reference + hypothesis
+    uem = Timeline([Segment(min(t[0] for t in turns), max(t[1] for t in turns))]) if turns else Timeline()
+    d = DiarizationErrorRate(collar=0.0, skip_overlap=False)(annotation(reference), annotation(hypothesis),
+                                                             uem=uem, detailed=True)
+    return {"der": d["diarization error rate"], "miss": d["missed detection"], "false_alarm": d["false alarm"],
+            "confusion": d["confusion"], "total": d["total"]}
