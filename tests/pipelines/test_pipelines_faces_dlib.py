@@ -163,6 +163,8 @@ def test_faces_stage_writes_68_points_and_expressions(ferplus, meld, tmp_path):
     assert "landmark geometry against its own most neutral frame: " in row["cues"]
     face = json.loads(row["features"])["face"]
     assert face["frames"] == 4 and face["reference"] == f"frame {ref}" and set(face["peak"]) == set(expression.DESCRIPTORS)
+    # the same still face, panned and rescaled: descriptors stay below every cue threshold (measured <= 0.04)
+    assert max(abs(v) for v in face["peak"].values()) < 0.06 and row["cues"].endswith("no marked change.")
     words = read_face_cues(root, "meld", {"meld/validation/dia0_utt0"})["meld/validation/dia0_utt0"]
     assert words.endswith("(against the person's most neutral frame)")
 
