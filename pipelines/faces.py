@@ -1,13 +1,14 @@
 """Faces: detection, landmarks, 5-point similarity alignment, crops and tracks.
 
-Backends (``auto``, the default, picks the first one that is installed, in this order):
+Backends (``auto``, the default, picks ``face-alignment`` when its checkpoints exist, else
+``dlib-cnn`` when dlib and its model files are installed, else ``opencv``):
 
 * ``face-alignment``: S3FD detector + 2D-FAN 68-point landmarks from the
   face-alignment package. Weights are read from the torch hub cache
   (``<weights>/checkpoints/s3fd-619a316812.pth`` and ``2DFAN4-11f355bf06.pth.tar``, the
   package's own file names; ``weights`` defaults to ``torch.hub.get_dir()``), never downloaded.
   Frames are detected in batches of ``batch_size`` (same-sized frames stacked into one tensor)
-  and all faces of a batch go through FAN together. Chosen by ``auto`` only when the checkpoints exist.
+  and all faces of a batch go through FAN together.
 * ``dlib-cnn`` / ``dlib-hog``: dlib's CNN (MMOD) or HOG face detector and its 68-point shape
   predictor (iBUG 300-W scheme, the same as FAN's), from the ``dlib-bin`` wheel and the model
   files shipped in ``face-recognition-models`` (``mmod_human_face_detector.dat``,
