@@ -13,6 +13,7 @@ import json
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -144,12 +145,19 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
             write(split, pa.Table.from_pylist(rows, schema=SCHEMA))
 
     def write_batch(table: pa.Table) -> None:
-        """A columnar batch (:mod:`emodata.columnar`): each split's rows after those buffered before it."""
-        for value in pc.unique(table["split"]):     # Arrow scalars: a Python one would import pandas
+        """A columnar batch (:mod:`emodata.columnar`): each split's rows after those buffered before
+        it; the splits' files are written in parallel (pyarrow releases the GIL)."""
+        values = list(pc.unique(table["split"]))    # Arrow scalars: a Python one would import pandas
+        for value in values:
             flush(value.as_py())
+
+        def write_split(value: pa.Scalar) -> None:
             rows = table.filter(pc.equal(table["split"], value))
             for start in range(0, rows.num_rows, BATCH_ROWS):
                 write(value.as_py(), rows.slice(start, BATCH_ROWS))
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(write_split, values))
 
     try:
         try:
