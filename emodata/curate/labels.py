@@ -12,7 +12,8 @@ one), else the raters' plurality. Signals (each a probability that the label is 
   logistic regression, cross-validated (out-of-fold probabilities, as cleanlab recommends),
   trained on the labels themselves; the probability it gives the label.
 
-``score`` = 1 - the mean of the available signals; the ranking is by score. Multi-label data:
+``score`` = 1 - the mean of the available signals; the ranking is by score, ties (confident
+models give many zeros) broken by the share of raters who chose the label. Multi-label data:
 the rater model's per-class P(present); the quality is that of the worst class.
 """
 from __future__ import annotations
@@ -27,8 +28,8 @@ import pyarrow as pa
 from .. import store
 from . import raters
 
-COLUMNS = ("rank", "id", "split", "label", "score", "p_label_model", "consensus", "annotator_agreement",
-           "consensus_quality", "p_label_classifier", "predicted", "n_ratings", "reason")
+COLUMNS = ("rank", "id", "split", "label", "score", "p_label_model", "label_vote_share", "consensus",
+           "annotator_agreement", "consensus_quality", "p_label_classifier", "predicted", "n_ratings", "reason")
 
 
 class LabelQualityError(Exception):
@@ -215,11 +216,12 @@ def label_issues(root: str | Path, corpus: str, *, method: str = "dawid-skene", 
             reasons.append(f"CROWDLAB consensus '{cons}' (agreement {agree:.2f}, quality {cq:.2f})")
         if not quals:
             continue
+        share = votes.get(i, {}).get(given, 0) / n_ratings[i] if n_ratings.get(i) else None
         out.append({"id": i, "split": r["split"], "label": given, "score": round(1.0 - float(np.mean(quals)), 6),
-                    "p_label_model": p_model, "consensus": cons, "annotator_agreement": agree,
+                    "p_label_model": p_model, "label_vote_share": share, "consensus": cons, "annotator_agreement": agree,
                     "consensus_quality": cq, "p_label_classifier": p_clf, "predicted": predicted,
                     "n_ratings": n_ratings.get(i, 0), "reason": "; ".join(reasons)})
-    out.sort(key=lambda x: (-x["score"], x["id"]))
+    out.sort(key=lambda x: (-x["score"], x["label_vote_share"] if x["label_vote_share"] is not None else 1.0, x["id"]))
     for k, row in enumerate(out, 1):
         row["rank"] = k
     table = pa.Table.from_pylist([{c: row[c] for c in COLUMNS} for row in out])

@@ -113,7 +113,8 @@ def _raters_section(root: Path, corpora: list[str]) -> str:
                  _td(f"{r['agreement_with_model']:.3f}" if "agreement_with_model" in r else "", num=True)]
                 for r in raters]
         notes = "".join(f"<p class='small'>{_e(r['note'])}</p>" for r in raters if r.get("note"))
-        parts.append(f"<h3>{_e(corpus)} ({len(raters)} raters, most reliable first)</h3>{notes}"
+        parts.append(f"<h3>{_e(corpus)} ({len(raters)} rater{'s' if len(raters) != 1 else ''}, most reliable first)"
+                     f"</h3>{notes}"
                      + _table(["rater", "reliability", "items", "agreement with model"], rows))
     return "".join(parts)
 
