@@ -83,8 +83,8 @@ def _arrow(values):
         elif not isinstance(values, pa.Array):
             if isinstance(values, np.ndarray) and values.dtype.kind == "f":
                 values = values + 0.0            # -0.0 and 0.0 are one value
-            try:  # strings are factorised while they are converted
-                values = pa.array(values, type=pa.dictionary(pa.int32(), pa.string()), from_pandas=True)
+            try:  # the common case: string ids and labels
+                values = pa.array(values, type=pa.string())
             except (pa.ArrowException, TypeError, ValueError):
                 values = pa.array(values, from_pandas=True)   # NaN -> null
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
@@ -440,7 +440,8 @@ def _pairable(u: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
         pair = np.bincount(u[ok]) >= 2
         mask = ok.copy()
         mask[ok] = pair[u[ok]]
-    return mask, (np.cumsum(pair) - 1)[u[mask]], int(pair.sum())
+    compact = np.cumsum(pair) - 1
+    return mask, compact[u] if mask.all() else compact[u[mask]], int(pair.sum())
 
 
 def _compact(c: np.ndarray, cats: list) -> tuple[np.ndarray, list]:
@@ -650,8 +651,11 @@ def _labels(item, label_sets) -> _Labels:
     u, _ = encode(item, sort=False, uniques=False)
     ok = (u >= 0) & (lens >= 0)
     mask, uu, n_items = _pairable(u, ok)
-    code = np.full(len(lens), -1, np.int64)
-    code[mask] = uu
+    if mask.all():
+        code = uu
+    else:
+        code = np.full(len(lens), -1, np.int64)
+        code[mask] = uu
     return _Labels(lens, flat, names, ok, mask, code, n_items, np.bincount(uu, minlength=n_items).astype(float))
 
 

@@ -20,14 +20,19 @@ reliability-matrix path of the package is a second line only.
 
 Engine timings alternate emodata and the reference (paired, ``--repeats`` each) and report
 medians of wall time and of CPU time (the machine is shared: CPU time is the steadier figure).
+BLAS runs single-threaded, as in `emodata agreement` (docs/agreement.md).
 
     python benchmarks/bench_agreement.py [--repeats 7] [--no-e2e]
 """
 from __future__ import annotations
 
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")   # as `emodata agreement` runs (docs/agreement.md); set it to override
+
 import argparse
 import csv
-import os
 import platform
 import subprocess
 import sys
@@ -172,7 +177,8 @@ def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in subprocess.run(
         ["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name")), "?")
     return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}, "
-            f"pyarrow {pa.__version__}, pandas {pd.__version__}, krippendorff {version('krippendorff')}")
+            f"pyarrow {pa.__version__}, pandas {pd.__version__}, krippendorff {version('krippendorff')}, "
+            f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
 
 
 def run_cli(args: list[str]) -> tuple[float, float, float]:

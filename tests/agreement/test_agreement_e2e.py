@@ -64,12 +64,10 @@ def test_ferplus_votes(converted, tmp_path):
     with open(formats / "FERPlus" / "fer2013new.csv", newline="") as f:
         counts = np.array([[int(r[e]) for e in emotions] + [int(r["unknown"]) + int(r["NF"])]
                            for r in csv.DictReader(f)])
-    # "unknown" / "not a face" votes carry no emotion: stored either as a chose-none vote ([], the value
-    # "(none)") or as no categorical judgment (null, left out); the report must equal the raw file either way
-    as_votes = s["counts"]["chose_none"] == counts[:, -1].sum()
-    assert as_votes or s["counts"]["chose_none"] == 0
-    expected = krippendorff.alpha(value_counts=counts if as_votes else counts[:, :-1],
-                                  level_of_measurement="nominal")
+    # "unknown" / "not a face" votes make no categorical judgment (labels null): left out, not a category
+    assert s["counts"]["chose_none"] == 0
+    assert s["counts"]["ratings"] - s["counts"]["label_ratings"] == counts[:, -1].sum()
+    expected = krippendorff.alpha(value_counts=counts[:, :-1], level_of_measurement="nominal")
     alpha = named(s, "alpha (nominal)")
     assert alpha["value"] == pytest.approx(expected, abs=1e-6)
     assert alpha["ci_low"] < alpha["value"] < alpha["ci_high"]
