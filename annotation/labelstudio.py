@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
-from .. import store
+from .. import schema, store
 from ..root import atomic_write_text, labelstudio_dir, media_dir
 from .labelstudio_client import Client, LabelStudioError, NotFound, Servers
 from .labelstudio_config import (
@@ -407,10 +407,9 @@ def pull(servers: Servers, root: str | Path, name: str, *, remove_deleted: bool 
                               "from_prediction": a.get("parent_prediction") is not None}
                 if problems:
                     provenance["foreign_edit"] = "; ".join(problems)
-                rating = rating_from_results(form, a.get("result") or [],
+                fields = rating_from_results(form, a.get("result") or [],
                                              f"annotation {a['id']} of task {t['id']} (sample {sample_id})", provenance)
-                rating.update(id=sample_id, rater_id=rater_id, rater_kind="human", perspective=None,
-                              condition=cond, ref=ref)
+                rating = {"id": sample_id, **schema.rating(rater_id, "human", condition=cond, ref=ref, **fields)}
                 key = (sample_id, rater_id, cond)
                 if key not in latest or (a.get("updated_at") or "") >= latest[key]["_at"]:
                     latest[key] = {**rating, "_at": a.get("updated_at") or "", "_project": p["url"]}

@@ -472,7 +472,7 @@ def run(root: str | Path, corpus: str, config: LLMConfig, options: SelfAskOption
     (:func:`emodata.annotation.selection.select_rows`); then the first ``limit``.
     ``progress(done, total)`` is called at the start and as each sample finishes; traces are
     written every ``batch`` finished samples; ratings every ``write_every`` and when the run
-    ends or stops (each write rewrites the corpus files). Every answer is cached in ``cache_path`` (default
+    ends or stops (each write appends a pending part to the dataset). Every answer is cached in ``cache_path`` (default
     ``<root>/derived/selfask_cache.sqlite``), so a stopped run resumes where it stopped and a
     repeated run sends no chat requests. The run stops with :class:`EndpointDown` after
     ``config.max_connection_failures`` connection failures in a row, and on KeyboardInterrupt
