@@ -272,8 +272,9 @@ def coverage(counts: dict, first: dict | None, field: str) -> str:
 
 
 def vocabulary(t: RatingTable, s: _Section) -> dict:
-    """Labels checked against the taxonomy: unknown terms, and a term used beside its basic emotion
-    (``joy`` by one group, ``happiness`` by another) which the coefficients count as disagreement."""
+    """Labels checked against the taxonomy: unknown terms, and a term that one rater group uses where
+    another uses only its basic emotion (humans ``joy``, an LLM ``happiness``): the coefficients
+    count that as disagreement."""
     from emodata.taxonomy import get_taxonomy
     tax = get_taxonomy()
     names = s.d.names
@@ -284,9 +285,11 @@ def vocabulary(t: RatingTable, s: _Section) -> dict:
     by = {lab: [] for lab in names}
     for p in pairs.tolist():
         by[names[p // len(groups)]].append(groups[p % len(groups)])
-    used = set(names)
-    mixed = [{"term": x, "basic": tax.terms[x].parent, "term_used_by": by[x], "basic_used_by": by[tax.terms[x].parent]}
-             for x in names if x in tax.terms and tax.terms[x].parent != x and tax.terms[x].parent in used]
+    mixed = []   # a group says only the term where another says only its basic emotion (a corpus may use both)
+    for x in names:
+        basic = tax.terms[x].parent if x in tax.terms else x
+        if basic != x and basic in by and set(by[x]) - set(by[basic]) and set(by[basic]) - set(by[x]):
+            mixed.append({"term": x, "basic": basic, "term_used_by": by[x], "basic_used_by": by[basic]})
     return {"labels": names, "unknown": [x for x in names if x not in tax.terms], "mixed": mixed}
 
 

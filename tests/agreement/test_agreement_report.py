@@ -276,6 +276,11 @@ def test_one_vocabulary(tmp_path):
     basic = only(json.loads(out.with_suffix(".json").read_text()))
     assert basic["vocabulary"]["mixed"] == [] and headline(basic, "alpha (nominal)")["value"] == pytest.approx(1.0)
     assert {r["label"] for r in basic["per_class"]} == {"anger", "happiness"}
+    # a corpus whose own label set holds both (GoEmotions: annoyance and anger) is no vocabulary clash
+    both = {f"s{i}": [{"rater_id": r, "rater_kind": "human", "labels": [["annoyance", "anger"][(i + k) % 2]]}
+                      for k, r in enumerate("ab")] for i in range(10)}
+    write_dataset(tmp_path / "go", "go", both)
+    assert only(analyse(load_ratings(tmp_path / "go"), n_boot=0))["vocabulary"]["mixed"] == []
 
 
 def test_readable_heatmap_rater_labels_and_hardest_items(tmp_path):
