@@ -4,7 +4,8 @@ Run: ``python benchmarks/bench_pipelines.py [--device cuda] [--only faces|accura
 prints a Markdown table (copied into docs/pipelines.md with the machine described).
 
 The face-alignment backend runs with stand-in (random) weights of the real S3FD/2D-FAN shapes:
-the arithmetic, hence the speed, is that of the real networks; the detections are not.
+the arithmetic, hence the speed, is that of the real networks; the detections are not. The dlib
+backends run with their real model files (face-recognition-models).
 """
 from __future__ import annotations
 
@@ -59,6 +60,45 @@ def bench_faces(device: str, frames_n: int, batch: int) -> list[tuple[str, str]]
         out.append((f"faces, {name}, per frame (batch 1)", f"{rates[(stage, 1)]:.1f} frames/s"))
         out.append((f"faces, {name}, batch {batch}",
                     f"{rates[(stage, batch)]:.1f} frames/s (x{rates[(stage, batch)] / rates[(stage, 1)]:.2f})"))
+    return out + bench_dlib(frames)
+
+
+def bench_dlib(frames: list) -> list[tuple[str, str]]:
+    """dlib detectors + 68 points (real weights) on the panning astronaut, a 512x512 image and
+    FER-sized 48x48 faces; expression descriptors of many faces at once."""
+    import cv2
+    from skimage import data
+
+    from emodata.pipelines import expression
+    from emodata.pipelines.faces import DlibBackend
+
+    out = []
+    hog, cnn1, cnn4 = DlibBackend("hog"), DlibBackend("cnn", batch_size=1), DlibBackend("cnn", batch_size=4)
+    t = timed(lambda: hog.detect(frames))
+    out.append(("faces, dlib HOG + 68 points (256x256 frames, face ~60 px)", f"{len(frames) / t:.1f} frames/s"))
+    few = frames[:4]
+    for b, backend in ((1, cnn1), (4, cnn4)):
+        t = timed(lambda: backend.detect(few), repeat=1)
+        out.append((f"faces, dlib CNN + 68 points (256x256 frames, searched again at 2x), batch {b}",
+                    f"{len(few) / t:.2f} frames/s"))
+    big = [cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)]
+    for name, backend in (("HOG", hog), ("CNN", cnn1)):
+        t = timed(lambda: backend.detect(big), repeat=1)
+        out.append((f"faces, dlib {name} + 68 points (512x512 astronaut)", f"{1 / t:.2f} images/s"))
+    small = [cv2.resize(img, (48, 48)) for img in lfw_bgr()[:16]]
+    for name, backend in (("HOG", hog), ("CNN", cnn4)):
+        t = timed(lambda: backend.detect(small), repeat=1)
+        out.append((f"faces, dlib {name} + 68 points (48x48 FER-size faces, upscaled to 128)", f"{len(small) / t:.1f} images/s"))
+    up = [cv2.resize(img[:, :, ::-1], (128, 128), interpolation=cv2.INTER_CUBIC) for img in small]
+
+    def plain_dlib():  # the same models called directly, as a user without emodata would
+        return [[hog.predictor(img, r) for r in hog.hog(img, 1)] for img in up]
+    t = timed(plain_dlib, repeat=1)
+    out.append(("the same, dlib HOG + 68 points called directly (images upscaled beforehand)", f"{len(small) / t:.1f} images/s"))
+    pts = np.array([f[0][2] for f in hog.detect(frames) if f])
+    many = np.repeat(pts, 100_000 // len(pts) + 1, axis=0)[:100_000]
+    t = timed(lambda: expression.track_descriptors(expression.measures(many)))
+    out.append(("expression descriptors (vectorised), 100,000 faces", f"{len(many) / t / 1e6:.2f} M faces/s"))
     return out
 
 
