@@ -64,7 +64,7 @@ def labels(root, corpus, method, raters, embeddings, embedding_model, top, dest)
               help="evidence to use (default: all)")
 @click.option("--min-words", type=int, default=4, show_default=True,
               help="shorter texts are common phrases, counted apart")
-@click.option("--image-distance", type=int, default=4, show_default=True, help="max pHash bits apart")
+@click.option("--image-distance", type=int, default=6, show_default=True, help="max pHash bits apart")
 @click.option("--audio-similarity", type=float, default=0.9, show_default=True,
               help="min share of fingerprint bits that agree")
 @click.option("--embedding-similarity", type=float, default=0.97, show_default=True, help="min cosine")
