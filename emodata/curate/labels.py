@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import store
+from ..root import derived_parts
 from . import raters
 
 COLUMNS = ("rank", "id", "split", "label", "score", "p_label_model", "label_vote_share", "consensus",
@@ -44,7 +45,7 @@ def _ratings(con, kinds: Sequence[str]) -> list[dict]:
 
 def embeddings(root: str | Path, corpus: str, model: str | None = None) -> tuple[str, dict[str, np.ndarray]] | None:
     """(model, id -> vector) from ``derived/embeddings/<corpus>``: ``model`` or the one with most rows."""
-    files = sorted((Path(root) / "derived" / "embeddings" / corpus).glob("part-*.parquet"))
+    files = derived_parts(root, "embeddings", corpus)
     if not files:
         return None
     import duckdb
