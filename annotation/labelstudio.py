@@ -33,8 +33,6 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-import pyarrow as pa
-
 from .. import schema, store
 from ..root import atomic_write_text, labelstudio_dir, media_dir
 from .labelstudio_client import Client, LabelStudioError, NotFound, Servers
