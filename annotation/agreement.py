@@ -32,7 +32,7 @@ import numpy as np
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 DENSE_CELLS = 1 << 21     # a per-item block up to this size is a dense array, larger ones stay sparse
-MAX_CELLS = 4_000_000     # cells of the resample-weight chunk (and its temporaries) in the bootstrap
+MAX_CELLS = 2_000_000     # cells of the resample-weight chunk (and its temporaries) in the bootstrap
 
 
 @dataclass
