@@ -42,7 +42,8 @@ def test_listing_and_help_work_without_any_extra():
 
 
 @pytest.mark.parametrize("args, extra", [
-    (["agreement", "{root}", "--report", "{root}/r.html"], "agreement"),
+    (["selfask", "run", "{root}", "--corpus", "meld"], "llm"),
+    (["annotate", "status", "{root}", "--name", "pilot"], "labelstudio"),
     (["pipeline", "faces", "{root}"], "pipelines"),
 ])
 def test_a_missing_extra_names_the_pip_line(tmp_path, args, extra):
