@@ -83,7 +83,8 @@ def read_derived(root: str | Path, table: str, corpus: str) -> pa.Table | None:
     parts = derived_parts(root, table, corpus)
     if not parts:
         return None
-    return pa.concat_tables([pq.read_table(p) for p in parts])
+    # parts written by an older emodata may lack newer columns (e.g. faces' expression): null there
+    return pa.concat_tables([pq.read_table(p) for p in parts], promote_options="default")
 
 
 def write_part(out_dir: Path, schema: pa.Schema, rows: list[dict], ids: list[str], params: dict) -> Path:

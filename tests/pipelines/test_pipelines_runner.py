@@ -109,3 +109,18 @@ def test_cues_summarise_voice_speakers_and_faces(meld, tmp_path):
     print(text)
     assert text.startswith("Voice: ") and "Hz" in text and "words/s" in text
     assert "Speakers: 1 (A 0." in text and "Face: " in text and "sampled frame(s)" in text
+
+
+def test_read_derived_keeps_parts_written_before_a_column_was_added(tmp_path):
+    import pyarrow as pa
+
+    from emodata.pipelines.runner import write_part
+    out = derived_dir(tmp_path, "faces", "demo")
+    out.mkdir(parents=True)
+    old = pa.schema([("id", pa.string()), ("score", pa.float32())])
+    new = old.append(pa.field("expression", pa.struct([("mouth_open", pa.float32())])))
+    write_part(out, old, [{"id": "a", "score": 0.5}], ["a"], {})
+    write_part(out, new, [{"id": "b", "score": 0.9, "expression": {"mouth_open": 0.5}}], ["b"], {})
+    table = read_derived(tmp_path, "faces", "demo").sort_by("id")
+    assert table.column("id").to_pylist() == ["a", "b"]
+    assert table.column("expression").to_pylist() == [None, {"mouth_open": 0.5}]
