@@ -45,14 +45,44 @@ GROUP_COLORS = {"human": "#4c78a8", "llm": "#f58518", "anonymous": "#54a24b", "s
 
 
 @dataclass
+class Codes:
+    """A categorical column: integer codes per rating (-1 = null) into ``names`` (no Python object
+    per rating; what a dictionary-encoded Arrow column holds)."""
+
+    codes: np.ndarray
+    names: list
+
+    @classmethod
+    def of(cls, values) -> "Codes":
+        return cls(*ag.encode(values))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, mask) -> "Codes":
+        return Codes(self.codes[mask], self.names)
+
+    def isin(self, *names) -> np.ndarray:
+        return np.isin(self.codes, [k for k, n in enumerate(self.names) if n in names])
+
+    def present(self) -> list:
+        return [self.names[k] for k in np.unique(self.codes) if k >= 0]
+
+    def arrow(self) -> pa.DictionaryArray:
+        """The column for the engine (null where the code is -1)."""
+        return pa.DictionaryArray.from_arrays(pa.array(self.codes, mask=self.codes < 0).cast(pa.int32()),
+                                              pa.array(self.names, pa.string()))
+
+
+@dataclass
 class RatingTable:
     """Long-format ratings as columns (one element per rating) and the samples they belong to."""
 
     item: np.ndarray                 # index of the rating's sample in ``samples``
-    rater: np.ndarray                # object: rater id, None = anonymous vote
-    kind: np.ndarray                 # object: human | llm | model | self
-    condition: np.ndarray            # object: presentation condition or None
-    perspective: np.ndarray          # object: the rating's perspective, else its sample's
+    rater: Codes                     # rater id; -1 = anonymous vote
+    kind: Codes                      # human | llm | model | self
+    condition: Codes                 # presentation condition; -1 = none recorded
+    perspective: Codes               # the rating's perspective, else its sample's; -1 = not recorded
     labels: pa.Array                 # list<string>: null = no categorical judgment, [] = chose none
     dims: dict[str, np.ndarray]      # valence/arousal/dominance/intensity, NaN = missing
     samples: pa.Table                # SAMPLE_COLUMNS of every sample read
@@ -65,6 +95,11 @@ class RatingTable:
                            self.perspective[mask], self.labels.filter(pa.array(mask)),
                            {d: v[mask] for d, v in self.dims.items()}, self.samples)
 
+    def groups(self) -> Codes:
+        """Rater group of every rating: its kind, or ``anonymous`` for a vote without rater id."""
+        names = self.kind.names + ["anonymous"]
+        return Codes(np.where(self.rater.codes < 0, len(names) - 1, self.kind.codes), names)
+
     @classmethod
     def from_records(cls, records: list[dict], samples: list[dict] | None = None) -> "RatingTable":
         """From dicts with key ``id`` plus RATING_TYPE fields (tests, annotation projects)."""
@@ -75,14 +110,9 @@ class RatingTable:
             row["corpus"] = row["corpus"] or row["id"].split("/")[0]
         pos = {i: k for k, i in enumerate(ids)}
         item = np.array([pos[r["id"]] for r in records], dtype=np.int64)
-        sample_persp = np.array([rows[k]["perspective"] for k in item], dtype=object)
-
-        def col(name, default=None):
-            return np.array([r.get(name, default) for r in records], dtype=object)
-
-        persp = col("perspective")
-        return cls(item, col("rater_id"), col("rater_kind", "human"), col("condition"),
-                   np.where(persp == None, sample_persp, persp),  # noqa: E711 (elementwise)
+        return cls(item, *(Codes.of([r.get(k, d) for r in records])
+                           for k, d in (("rater_id", None), ("rater_kind", "human"), ("condition", None))),
+                   Codes.of([r.get("perspective") or rows[k]["perspective"] for r, k in zip(records, item)]),
                    pa.array([r.get("labels") for r in records], pa.list_(pa.string())),
                    {d: np.array([np.nan if r.get(d) is None else r[d] for r in records], float) for d in DIMENSIONS},
                    pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in SAMPLE_COLUMNS])))
@@ -103,21 +133,21 @@ def load_ratings(root, corpora: list[str] | None = None, split: str | None = Non
             ratings = batch.column("ratings")
             parts.append((pc.list_parent_indices(ratings).to_numpy() + offset, pc.list_flatten(ratings)))
             offset += batch.num_rows
-    samples = pa.Table.from_batches(sample_batches)
+    samples = pa.Table.from_batches(sample_batches) if sample_batches else pa.table(
+        {c: pa.array([], pa.string()) for c in SAMPLE_COLUMNS})
 
     def field(name):
         return pa.concat_arrays([flat.field(name) for _, flat in parts]) if parts else pa.array([], pa.string())
 
     item = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, np.int64)
     sample_persp = samples.column("perspective").combine_chunks().take(pa.array(item))
-    obj = {k: field(k).to_numpy(zero_copy_only=False).astype(object) for k in ("rater_id", "rater_kind", "condition")}
-    table = RatingTable(item, obj["rater_id"], obj["rater_kind"], obj["condition"],
-                        pc.coalesce(field("perspective"), sample_persp).to_numpy(zero_copy_only=False).astype(object),
+    table = RatingTable(item, Codes.of(field("rater_id")), Codes.of(field("rater_kind")), Codes.of(field("condition")),
+                        Codes.of(pc.coalesce(field("perspective"), sample_persp)),
                         field("labels") if parts else pa.array([], pa.list_(pa.string())),
                         {d: pc.cast(field(d), pa.float64()).to_numpy(zero_copy_only=False) for d in DIMENSIONS},
                         samples)
     if condition is not None:
-        table = table.subset(table.condition == condition)
+        table = table.subset(table.condition.isin(condition))
     return table
 
 
@@ -128,8 +158,8 @@ def _select(table: RatingTable, raters: str) -> RatingTable:
     if raters == "all":
         return table
     if raters == "human":
-        return table.subset(np.isin(table.kind, ["human", "self"]))
-    return table.subset(table.kind == raters)
+        return table.subset(table.kind.isin("human", "self"))
+    return table.subset(table.kind.isin(raters))
 
 
 def basic_labels(labels: pa.Array) -> pa.Array:
@@ -153,7 +183,7 @@ class _Section:
         self.d = ag._labels(table.item, table.labels)
         self.set_code, self.sets = ag.label_set_codes(self.d)
         self.set_names = [ag.set_name(s) for s in self.sets]
-        self.r, self.raters = ag.encode(table.rater)          # -1 = anonymous
+        self.r, self.raters = table.rater.codes, table.rater.names    # -1 = anonymous
 
     def set_values(self) -> pa.Array:
         """Label set of every rating as a dictionary column (null = no categorical judgment)."""
@@ -174,7 +204,7 @@ def analyse(table: RatingTable, *, field: str = "label", level: str | None = Non
                "field": field, "level": level, "raters": raters, "n_boot": n_boot, "seed": seed, "ci": ci,
                "n_samples": table.samples.num_rows, "n_ratings": len(sel), "sections": []}
     if len(sel) == 0:
-        kinds = sorted({str(k) for k in table.kind})
+        kinds = table.kind.present()
         summary["reason"] = (f"no ratings from raters={raters} (the ratings here are {', '.join(kinds)})" if kinds
                              else "no ratings in this selection")
         return summary
@@ -188,7 +218,7 @@ def analyse(table: RatingTable, *, field: str = "label", level: str | None = Non
 def section_masks(table: RatingTable) -> dict[tuple, np.ndarray]:
     """(corpus, condition) -> mask of its ratings, sorted by corpus, then condition (none recorded last)."""
     corpus, corpora = ag.encode(table.samples.column("corpus").to_numpy().astype(object)[table.item])
-    cond, conditions = ag.encode(table.condition)            # -1 = no condition recorded
+    cond, conditions = table.condition.codes, table.condition.names      # -1 = no condition recorded
     key = corpus * (len(conditions) + 1) + cond + 1
     keys = sorted(np.unique(key).tolist(), key=lambda k: (k // (len(conditions) + 1), (k % (len(conditions) + 1)) or 1e9))
     return {(corpora[k // (len(conditions) + 1)], conditions[k % (len(conditions) + 1) - 1]
@@ -201,13 +231,13 @@ def analyse_section(t: RatingTable, everyone: RatingTable, field: str, level: st
     s = _Section(t, everyone)
     kw = dict(n_boot=n_boot, seed=seed, ci=ci)
     splits = t.samples.column("split").to_numpy().astype(object)[np.unique(t.item)]
-    persp = {str(k): int(v) for k, v in zip(*np.unique(np.where(t.perspective == None, "not recorded",  # noqa: E711
-                                                                     t.perspective).astype(str), return_counts=True))}
+    n_persp = np.bincount(t.perspective.codes + 1, minlength=len(t.perspective.names) + 1)
+    persp = {name: int(n) for name, n in zip(["not recorded", *t.perspective.names], n_persp) if n}
     out: dict = {"splits": sorted({str(x) for x in splits}), "perspectives": persp,
                  "counts": _counts(t, s), "vocabulary": vocabulary(t, s)}
     values = s.set_values() if field == "label" else t.dims[field]
     has_field = bool((s.set_code >= 0).any()) if field == "label" else bool(np.isfinite(values).any())
-    pairwise = ag.pairwise_cohen(t.item, t.rater, s.set_values(), min_overlap=MIN_OVERLAP)
+    pairwise = ag.pairwise_cohen(t.item, t.rater.arrow(), s.set_values(), min_overlap=MIN_OVERLAP)
     if not has_field:
         out["reason"] = f"no rating has a {field} value"
         out["headline"] = []
@@ -219,7 +249,7 @@ def analyse_section(t: RatingTable, everyone: RatingTable, field: str, level: st
         alphas = [ag.krippendorff_alpha(t.item, values, level, **kw)]
         if level != "interval":
             alphas.append(ag.krippendorff_alpha(t.item, values, "interval", **kw))
-        forms = ag.icc(t.item, t.rater, values, **kw)
+        forms = ag.icc(t.item, t.rater.arrow(), values, **kw)
         out["headline"] = [e.to_dict() for e in alphas + [forms[f] for f in ag.ICC_FORMS]]
     out["coverage"] = coverage(out["counts"], out["headline"][0] if out["headline"] else None, field)
     if (s.set_code >= 0).any():
@@ -237,11 +267,11 @@ def analyse_section(t: RatingTable, everyone: RatingTable, field: str, level: st
 
 
 def _counts(t: RatingTable, s: _Section) -> dict:
-    kinds, n = np.unique(t.kind.astype(str), return_counts=True)
+    n = np.bincount(t.kind.codes, minlength=len(t.kind.names))
     has_label = s.set_code >= 0
     per_item = np.bincount(t.item[has_label], minlength=t.samples.num_rows)
     return {"items_rated": int(len(np.unique(t.item))), "ratings": len(t),
-            "ratings_by_kind": {str(k): int(v) for k, v in zip(kinds, n)},
+            "ratings_by_kind": {k: int(v) for k, v in zip(t.kind.names, n) if v},
             "named_raters": len(s.raters), "anonymous_ratings": int((s.r < 0).sum()),
             "label_ratings": int(has_label.sum()), "items_with_label": int((per_item > 0).sum()),
             "items_rated_once": int((per_item == 1).sum()),
@@ -278,7 +308,8 @@ def vocabulary(t: RatingTable, s: _Section) -> dict:
     from emodata.taxonomy import get_taxonomy
     tax = get_taxonomy()
     names = s.d.names
-    g, groups = ag.encode(np.where(t.rater == None, "anonymous", t.kind.astype(str)))  # noqa: E711
+    grp = t.groups()
+    g, groups = grp.codes, grp.names
     rix = np.repeat(np.arange(len(s.d.lens)), np.maximum(s.d.lens, 0))
     ok = s.d.flat >= 0
     pairs = np.unique(s.d.flat[ok] * len(groups) + g[rix[ok]])
@@ -304,7 +335,7 @@ def per_rater(s: _Section) -> list[dict]:
     n_items = np.bincount(np.unique(t.item[named] * nr + r[named]) % nr, minlength=nr)
     u, _ = ag.encode(t.item)
     i, j = ag._within_item_pairs(u)
-    own = named[i] & (t.rater[i] != t.rater[j])   # a rater's own ratings of the item in other conditions are not co-raters
+    own = named[i] & (r[i] != r[j])   # a rater's own ratings of the item in other conditions are not co-raters
     i, j = i[own], j[own]
     lab = (s.set_code[i] >= 0) & (s.set_code[j] >= 0)
     agree = np.bincount(r[i[lab]], (s.set_code[i[lab]] == s.set_code[j[lab]]).astype(float), nr)
@@ -315,13 +346,14 @@ def per_rater(s: _Section) -> list[dict]:
         ok = np.isfinite(x[i]) & np.isfinite(x[j])   # mean over pairs of (own - co-rater)
         bias[d] = (np.bincount(r[i[ok]], x[i[ok]] - x[j[ok]], nr), np.bincount(r[i[ok]], minlength=nr))
     top = _label_counts(s, np.where(named, r, -1), nr)
-    kinds = np.empty(nr, object)
-    kinds[r[named]] = t.kind[named]
-    persp = np.empty(nr, object)
-    persp[r[named]] = t.perspective[named]
+    kinds = np.zeros(nr, np.int64)
+    kinds[r[named]] = t.kind.codes[named]
+    persp = np.full(nr, -1)
+    persp[r[named]] = t.perspective.codes[named]
     rows = []
     for k in np.argsort(-n_ratings, kind="stable"):
-        row = {"rater": str(s.raters[k]), "kind": str(kinds[k]), "perspective": persp[k],
+        row = {"rater": str(s.raters[k]), "kind": t.kind.names[kinds[k]],
+               "perspective": t.perspective.names[persp[k]] if persp[k] >= 0 else None,
                "n_items": int(n_items[k]), "n_ratings": int(n_ratings[k]),
                "agreement_with_others": float(agree[k] / pairs[k]) if pairs[k] else None,
                "top_labels": _top(top[k], s)}
@@ -353,8 +385,8 @@ def _top(counts: np.ndarray, s: _Section, k: int = 3) -> list[list]:
 
 def label_distribution(s: _Section) -> dict:
     """Share of chosen labels ("(none)" = chose none) per rater group (human / llm / self / anonymous)."""
-    group_of = np.where(s.t.rater == None, "anonymous", s.t.kind.astype(str))  # noqa: E711 (elementwise)
-    g, groups = ag.encode(group_of)
+    grp = s.t.groups()
+    g, groups = grp.codes, grp.names
     counts = _label_counts(s, g, len(groups))
     names = s.d.names + ["(none)"]
     return {str(grp): {names[j]: round(float(c / row.sum()), 6) for j, c in enumerate(row) if c}
@@ -399,8 +431,8 @@ def _describe(sample: dict, limit: int = 240) -> str:
 
 def human_vs_llm(t: RatingTable, field: str, level: str, n_boot: int, seed: int, ci: float) -> dict:
     """Alpha with and without LLM raters, and each LLM rater against the human consensus."""
-    llm = t.kind == "llm"
-    human = np.isin(t.kind, ["human", "self"])
+    llm = t.kind.isin("llm")
+    human = t.kind.isin("human", "self")
     if not llm.any():
         return {"reason": "no LLM ratings in this section"}
     if not human.any():
@@ -429,8 +461,9 @@ def human_vs_llm(t: RatingTable, field: str, level: str, n_boot: int, seed: int,
             n = np.bincount(t.item[ok], minlength=n_samples)
             with np.errstate(divide="ignore", invalid="ignore"):
                 means[d] = np.bincount(t.item[ok], t.dims[d][ok], n_samples) / n
-    for name in sorted({str(x) for x in t.rater[llm] if x is not None}):
-        mine = llm & (t.rater == name)
+    for code in np.unique(t.rater.codes[llm & (t.rater.codes >= 0)]):
+        name = t.rater.names[code]
+        mine = llm & (t.rater.codes == code)
         row: dict = {"rater": name, "n_items": int(len(np.unique(t.item[mine])))}
         pair = mine & (s.set_code >= 0) & (plural[t.item] >= 0)
         if pair.any():
@@ -570,14 +603,14 @@ def chart_vad(t: RatingTable, limit: int = 1500) -> str:
     if not ok.any():
         return ""
     size, pad = 320, 30
-    group = np.where(t.rater == None, "anonymous", t.kind.astype(str))  # noqa: E711 (elementwise)
+    grp = t.groups()
     rng = np.random.default_rng(0)
     parts = [_rect(pad, pad, size, size, "#fafafa"),
              f'<line x1="{pad}" x2="{pad + size}" y1="{pad + size / 2}" y2="{pad + size / 2}" stroke="#bbb"/>',
              f'<line x1="{pad + size / 2}" x2="{pad + size / 2}" y1="{pad}" y2="{pad + size}" stroke="#bbb"/>']
     shown = []
     for g in ("human", "self", "anonymous", "model", "llm"):
-        idx = np.flatnonzero(ok & (group == g))
+        idx = np.flatnonzero(ok & grp.isin(g))
         if not len(idx):
             continue
         if len(idx) > limit:

@@ -44,10 +44,10 @@ def test_cli_writes_html_json_md(dataset, tmp_path):
     sec = only(s)
     # alpha from the CLI equals the krippendorff package on the same ratings
     table = load_ratings(dataset)
-    items, raters = sorted(set(table.item)), sorted(set(table.rater))
+    items, raters = sorted(set(table.item)), sorted(set(table.rater.codes))
     cats = {"anger": 1, "joy": 2, "neutral": 3, "sadness": 4}
     dense = np.full((len(raters), len(items)), np.nan)
-    for i, r, lab in zip(table.item, table.rater, table.labels.to_pylist()):
+    for i, r, lab in zip(table.item, table.rater.codes, table.labels.to_pylist()):
         dense[raters.index(r), items.index(i)] = cats[lab[0]]
     alpha = headline(sec, "alpha (nominal)")
     assert alpha["value"] == pytest.approx(krippendorff.alpha(reliability_data=dense,
