@@ -12,6 +12,9 @@ labels were never released), automatic -> ``automatic``. Expression codes 0-7 ar
 arousal are on [-1, 1]; -2 marks "not annotated" and becomes null. Face box and the 68
 landmarks (kept verbatim) go to ``extra``.
 """
+import polars as pl
+
+from emodata.columnar import LOC, Columns, float_rule, floats, repr_message
 from emodata.convert import ConversionError, Converter
 
 EXPRESSIONS = {"0": "Neutral", "1": "Happiness", "2": "Sadness", "3": "Surprise", "4": "Fear", "5": "Disgust",
@@ -22,19 +25,9 @@ FILES = {
     "automatic": ("Automatically_annotated_file_list/automatically_annotated.csv",
                   "Automatically_Annotated_Images", "model"),
 }
-COLUMNS = ["subDirectory_filePath", "face_x", "face_y", "face_width", "face_height", "facial_landmarks",
-           "expression", "valence", "arousal"]
+BOX = ("face_x", "face_y", "face_width", "face_height")
+COLUMNS = ["subDirectory_filePath", *BOX, "facial_landmarks", "expression", "valence", "arousal"]
 NOT_ANNOTATED = -2.0
-
-
-def va(text: str) -> float | None:
-    """A valence/arousal cell: a float on [-1, 1], or None for the -2 'not annotated' marker."""
-    value = float(text)
-    if value == NOT_ANNOTATED:
-        return None
-    if not -1.0 <= value <= 1.0:
-        raise ConversionError(f"valence/arousal {text!r} outside [-1, 1] (and not the -2 marker)")
-    return value
 
 
 class AffectNet(Converter):
@@ -50,27 +43,40 @@ class AffectNet(Converter):
         if not present:
             raise ConversionError(f"no AffectNet file list found; expected any of {[s[0] for s in FILES.values()]}",
                                   ctx.src)
+        cols = Columns(ctx)
         for split, (rel, image_dir, kind) in present.items():
-            for line, r in ctx.csv_rows(rel, columns=COLUMNS):
-                with ctx.at(ctx.src / rel, line):
-                    code = r["expression"]
-                    if code not in EXPRESSIONS:
-                        raise ConversionError(f"unknown expression code {code!r}; expected 0-10")
-                    native = EXPRESSIONS[code]
-                    valence, arousal = va(r["valence"]), va(r["arousal"])
-                    path = r["subDirectory_filePath"]
-                    box = [int(float(r[k])) for k in ("face_x", "face_y", "face_width", "face_height")]
-                    extra = {"expression_code": int(code), "face_box_xywh": box,
-                             "facial_landmarks": r["facial_landmarks"]}
-                    ratings = []
-                    if kind == "model":
-                        ratings = [ctx.rating("affectnet-auto", "model", labels=[native], native=code,
-                                              valence=valence, arousal=arousal)]
-                        extra.update(model_label=native)
-                        native, valence, arousal = None, None, None
-                    native_id = path if kind == "human" else f"auto/{path}"
-                    yield ctx.row(native_id, split, native_label=native, valence=valence, arousal=arousal,
-                                  ratings=ratings, image_path=f"{image_dir}/{path}", extra=extra)
+            for frame in cols.read_batches(rel, columns=COLUMNS):     # the lists hold up to a million faces
+                yield self._rows(cols, frame, split, image_dir, kind)
+
+    def _rows(self, cols: Columns, frame: pl.DataFrame, split: str, image_dir: str, kind: str):
+        rules = [(~pl.col("expression").is_in(list(EXPRESSIONS)),
+                  repr_message("unknown expression code {!r}; expected 0-10", "expression"))]
+        for c in ("valence", "arousal"):      # a float on [-1, 1], or the -2 "not annotated" marker
+            v = floats(c)
+            rules += [float_rule(c), ((v != NOT_ANNOTATED) & (v.is_nan() | (v < -1) | (v > 1)), repr_message(
+                "valence/arousal {!r} outside [-1, 1] (and not the -2 marker)", c))]
+        rules += [float_rule(k) for k in BOX]
+        rules += [(~floats(k).is_finite(), repr_message("ValueError: cannot convert float {} to integer", k))
+                  for k in BOX]
+        frame = cols.check(frame, *rules)
+        native = pl.col("expression").replace_strict(EXPRESSIONS, return_dtype=pl.String)
+        va = {c: pl.when(floats(c) != NOT_ANNOTATED).then(floats(c)) for c in ("valence", "arousal")}
+        path = pl.col("subDirectory_filePath")
+        extra = {"expression_code": pl.col("expression").cast(pl.Int64),
+                 "face_box_xywh": pl.concat_list([floats(k).cast(pl.Int64) for k in BOX]),
+                 "facial_landmarks": pl.col("facial_landmarks")}
+        if kind == "human":
+            samples = frame.select(path.alias("native_id"), LOC, native_label=native, **va,
+                                   image_path=pl.lit(f"{image_dir}/") + path, extra=pl.struct(**extra))
+            return cols.rows(samples.with_columns(split=pl.lit(split)))
+        # the authors' model labelled these: its label and values are a model rating, not the sample's
+        native_id = pl.lit("auto/") + path
+        samples = frame.select(native_id.alias("native_id"), LOC, image_path=pl.lit(f"{image_dir}/") + path,
+                               extra=pl.struct(**extra, model_label=native))
+        ratings = frame.select(native_id.alias("native_id"), LOC, rater_id=pl.lit("affectnet-auto"),
+                               rater_kind=pl.lit("model"), labels=pl.concat_list(native),
+                               native=pl.col("expression"), **va)
+        return cols.rows(samples.with_columns(split=pl.lit(split)), ratings)
 
 
 CONVERTER = AffectNet()

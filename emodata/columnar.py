@@ -21,7 +21,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import polars as pl
@@ -33,6 +33,7 @@ from .schema import ELICITATIONS, PERSPECTIVES, RATER_KINDS, RATING_TYPE, SCHEMA
 from .taxonomy import get_taxonomy, parse_scale
 
 LOC = "_loc"
+STREAM_BLOCK = 1 << 20          # pyarrow's streaming block: bigger ones are read far ahead and hold more memory
 VAD = ("valence", "arousal", "dominance")
 RATING_INPUTS = ("rater_id", "rater_kind", "perspective", "condition", "native", "labels", *VAD, "intensity",
                  "confidence", "comment", "ref")
@@ -45,8 +46,10 @@ class Columns:
         self.ctx = ctx
         self.converter = ctx.converter
         self._starts: list[int] = []                 # first location of each registered source
+        self._next = 0                                # the next free location
         self._sources: list[tuple[Path, dict]] = []  # (path, csv dialect) per source
         self._lines: dict[int, list[int]] = {}       # source -> line of each of its rows (computed on demand)
+        self._bad: dict[int, list[tuple[int, int]]] = {}   # source -> (line, fields) of its malformed rows
         self._mapped: dict[str, Any] = {}            # native label -> map_label(native)
         self._unknown: dict[str, str] = {}           # native label -> the error map_label raised
 
@@ -82,8 +85,60 @@ class Columns:
                 loaded = list(pool.map(load, rels))
         else:
             loaded = [load(rels[0])]
-        frames = [self._frame(*item, {**dialect, "width": len(item[1])}, flags) for item in loaded]
+        frames = []
+        for p, header, table, invalid in loaded:
+            source = self._register(p, {**dialect, "width": len(header)})
+            problems = [(line, _width_message(header, found)) for line, found in self._scan(source)[1]] if invalid else []
+            frames.append(self._frame(source, table, problems, flags))
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+
+    def read_batches(self, rel: str, *, columns: Sequence[str] = (), fieldnames: Sequence[str] | None = None,
+                     delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL, encoding: str = "utf-8",
+                     expect: str = "", batch_bytes: int = 8 << 20) -> Iterator[pl.DataFrame]:
+        """:meth:`read` of one file in frames of about ``batch_bytes`` each, so that a large file
+        converts in bounded memory (errors are reported with the batch that holds them)."""
+        p = self.ctx.path(rel, expect)
+        self.ctx.record(p)
+        dialect = {"delimiter": delimiter, "quoting": quoting, "encoding": encoding, "header": fieldnames is None}
+        header = list(fieldnames) if fieldnames is not None else self._header(p, dialect, columns)
+        dialect["width"] = len(header)
+        source = self._register(p, dialect)
+        names = [f"_{i}" for i in range(len(header))]
+        columns_of = dict(zip(header, names))
+        if p.stat().st_size == 0:
+            return
+        invalid: list[int] = []
+        rows = reported = 0
+
+        def frame(batches: list[pa.RecordBatch]) -> pl.DataFrame:
+            nonlocal rows, reported
+            table = pa.Table.from_batches(batches, batches[0].schema)
+            problems: list[tuple[int, str]] = []
+            if invalid:                       # rows with the wrong number of fields up to this frame's end
+                good, bad = self._scanned(source)
+                last = good[rows + table.num_rows - 1] if table.num_rows else reported
+                problems = [(line, _width_message(header, found)) for line, found in bad if reported < line <= last]
+                reported = max(reported, last)
+            rows += table.num_rows
+            table = table.select(list(columns_of.values())).rename_columns(list(columns_of))
+            return self._frame(source, table, problems, ())
+
+        # small blocks from pyarrow's streaming reader, gathered into frames of batch_bytes
+        pending: list[pa.RecordBatch] = []
+        try:
+            for batch in pacsv.open_csv(p, **_csv_options(names, set(), dialect, invalid, STREAM_BLOCK)):
+                pending.append(batch)
+                if sum(b.nbytes for b in pending) >= batch_bytes:
+                    yield frame(pending)
+                    pending = []
+        except pa.ArrowInvalid as e:
+            self._unreadable(p, dialect, e)
+        if pending:
+            yield frame(pending)
+        if invalid:
+            for line, found in self._scanned(source)[1]:
+                if line > reported:
+                    self.ctx.fail(_width_message(header, found), p, line)
 
     def _header(self, p: Path, dialect: dict, required: Sequence[str]) -> list[str]:
         with open(p, encoding=dialect["encoding"], newline="") as f, self.ctx.decoding(p, dialect["encoding"]):
@@ -96,18 +151,14 @@ class Columns:
             raise ConversionError(f"header lacks column(s) {missing}; found {header}", p, 1)
         return header
 
-    def _frame(self, p: Path, header: list[str], table: pa.Table, invalid: bool, dialect: dict,
+    def _frame(self, source: int, table: pa.Table, problems: list[tuple[int, str]],
                flags: Sequence[str]) -> pl.DataFrame:
-        """A parsed file as a frame with locations; its bad rows reported in line order."""
-        source = self._register(p, dialect)
-        problems: list[tuple[int, str]] = []               # (line, message)
-        if invalid:
-            problems += [(line, f"expected {len(header)} fields ({', '.join(header)}), found {found}")
-                         for line, found in self._scan(source)[1]]
+        """Parsed rows as a frame with locations; the bad rows (``problems``: line, message, plus
+        bad flag cells) reported in line order."""
+        p = self._sources[source][0]
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
-        start = self._starts[source]
-        self._starts.append(start + frame.height)         # the next source starts after these rows
+        start, self._next = self._next, self._next + frame.height
         frame = frame.with_columns(pl.int_range(start, start + frame.height, dtype=pl.Int64).alias(LOC))
         if flags and frame.schema[flags[0]] != pl.Boolean:     # a cell other than 0/1: name its columns
             bad = [(pl.col(f) != "0") & (pl.col(f) != "1") for f in flags]
@@ -122,30 +173,11 @@ class Columns:
         return frame
 
     def _parse(self, p: Path, names: list[str], flags: set[str], dialect: dict) -> tuple[pa.Table, bool]:
-        """pyarrow's CSV reader with Python's csv dialect; whether any row had the wrong number of fields.
-        One thread per file: on 2 shared cores that costs less CPU and no more time."""
-        invalid = []
-
-        def skip(row) -> str:
-            invalid.append(row.number)
-            return "skip"
-
+        """pyarrow's CSV reader with Python's csv dialect; whether any row had the wrong number of fields."""
         if p.stat().st_size == 0:
             return pa.table({n: pa.nulls(0, pa.string()) for n in names}), False
-        encoding = dialect["encoding"]
-        table = pacsv.read_csv(
-            p, read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(dialect["header"]), use_threads=False,
-                                              encoding="utf8" if encoding.lower().replace("-", "") in
-                                              ("utf8", "utf8sig") else encoding),
-            parse_options=pacsv.ParseOptions(delimiter=dialect["delimiter"], quote_char=False if dialect["quoting"]
-                                             == csv.QUOTE_NONE else '"',
-                                             newlines_in_values=dialect["quoting"] != csv.QUOTE_NONE,
-                                             invalid_row_handler=skip),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.bool_() if n in flags else pa.string() for n in names},
-                true_values=["1"], false_values=["0"], null_values=[], strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-        return table, bool(invalid)
+        invalid: list[int] = []
+        return pacsv.read_csv(p, **_csv_options(names, flags, dialect, invalid)), bool(invalid)
 
     def _unreadable(self, p: Path, dialect: dict, error: Exception) -> None:
         """Raise the error Python's csv reader gives for a file pyarrow cannot read (undecodable
@@ -155,22 +187,23 @@ class Columns:
         raise ConversionError(f"cannot read the file as delimited text ({error})", p)
 
     def _register(self, path: Path, dialect: dict) -> int:
-        if not self._starts:
-            self._starts.append(0)
+        """A new source; its rows get the locations from the next free one on."""
+        self._starts.append(self._next)
         self._sources.append((path, dialect))
         return len(self._sources) - 1
 
     def _scan(self, source: int) -> tuple[list[int], list[tuple[int, int]]]:
         good, bad = _scan(*self._sources[source])
-        self._lines[source] = good
+        self._lines[source], self._bad[source] = good, bad
         return good, bad
+
+    def _scanned(self, source: int) -> tuple[list[int], list[tuple[int, int]]]:
+        return (self._lines[source], self._bad[source]) if source in self._lines else self._scan(source)
 
     def where(self, loc: int) -> tuple[Path, int]:
         """File and line of a location."""
         source = bisect.bisect_right(self._starts, loc) - 1
-        if source not in self._lines:
-            self._scan(source)
-        return self._sources[source][0], self._lines[source][loc - self._starts[source]]
+        return self._sources[source][0], self._scanned(source)[0][loc - self._starts[source]]
 
     # -- checks ------------------------------------------------------------------------------
     def check(self, frame: pl.DataFrame, *rules: tuple[pl.Expr, pl.Expr | str]) -> pl.DataFrame:
@@ -346,16 +379,16 @@ class Columns:
         rules = [rule] if (rule := self._label_rule(ratings, "labels")) else []
         if "rater_kind" in ratings.columns:
             rules.append((~pl.col("rater_kind").is_in(RATER_KINDS),
-                          _repr_message("rater kind {!r} is not one of " + str(RATER_KINDS), "rater_kind")))
+                          repr_message("rater kind {!r} is not one of " + str(RATER_KINDS), "rater_kind")))
         if "perspective" in ratings.columns:
             rules.append((pl.col("perspective").is_not_null() & ~pl.col("perspective").is_in(PERSPECTIVES),
-                          _repr_message("perspective {!r} is not one of " + str(PERSPECTIVES), "perspective")))
+                          repr_message("perspective {!r} is not one of " + str(PERSPECTIVES), "perspective")))
         for name in (*VAD, "intensity", "confidence"):
             if name in ratings.columns:
                 low = -1.0 if name in VAD else 0.0
                 v = pl.col(name).cast(pl.Float64)
                 rules.append(((v < low - 1e-6) | (v > 1.0 + 1e-6),
-                              _repr_message(f"rating {name} {{!r}} is outside [{low:g}, 1]", name, float)))
+                              repr_message(f"rating {name} {{!r}} is outside [{low:g}, 1]", name, float)))
         return self.check(ratings, *rules) if rules else ratings
 
     def _plain(self, samples: pl.DataFrame, n: int, drop_null_extra: bool) -> pl.DataFrame:
@@ -404,6 +437,34 @@ class Columns:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def _csv_options(names: list[str], flags: set[str], dialect: dict, invalid: list, block_size: int = 1 << 20) -> dict:
+    """pyarrow CSV options for Python's csv dialect: cells verbatim as strings (``flags`` as 0/1
+    booleans), malformed rows skipped and noted in ``invalid``. One thread per file: on 2 shared
+    cores that costs less CPU and no more time."""
+    def skip(row) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    encoding = dialect["encoding"]
+    return {
+        "read_options": pacsv.ReadOptions(
+            column_names=names, skip_rows=int(dialect["header"]), use_threads=False,
+            encoding="utf8" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding,
+            block_size=block_size),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=dialect["delimiter"], quote_char=False if dialect["quoting"] == csv.QUOTE_NONE else '"',
+            newlines_in_values=dialect["quoting"] != csv.QUOTE_NONE, invalid_row_handler=skip),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={n: pa.bool_() if n in flags else pa.string() for n in names},
+            true_values=["1"], false_values=["0"], null_values=[], strings_can_be_null=False,
+            quoted_strings_can_be_null=False),
+    }
+
+
+def _width_message(header: list[str], found: int) -> str:
+    return f"expected {len(header)} fields ({', '.join(header)}), found {found}"
+
 
 def _scan(path: Path, dialect: dict) -> tuple[list[int], list[tuple[int, int]]]:
     """Lines of the well-formed rows of a delimited file, and (line, fields) of the others (Python's csv reader)."""
@@ -609,9 +670,20 @@ def _rescale_expr(value: pl.Expr, source, target: str) -> pl.Expr:
     return tlo + (value - slo) * (thi - tlo) / (shi - slo)
 
 
-def _repr_message(template: str, column: str, cast=str) -> pl.Expr:
-    """A message naming the Python ``repr`` of a cell (for the few rows in error)."""
+def repr_message(template: str, column: str, cast=str) -> pl.Expr:
+    """A check message naming a cell as Python's ``repr`` does (``template`` holds ``{!r}``; only
+    the rows in error are formatted)."""
     return pl.col(column).map_elements(lambda v: template.format(cast(v)), return_dtype=pl.String)
+
+
+def floats(column: str) -> pl.Expr:
+    """Python's ``float()`` of a text column: null where it fails (it also refuses ``1_0``)."""
+    return pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def float_rule(column: str) -> tuple[pl.Expr, pl.Expr]:
+    """The check rule for the cells ``float()`` rejects, with Python's message."""
+    return floats(column).is_null(), repr_message("ValueError: could not convert string to float: {!r}", column)
 
 
 def _rescale(values: np.ndarray, source, target: str) -> np.ndarray:
@@ -651,11 +723,25 @@ def multi_hot(frame: pl.DataFrame, columns: Sequence[str], sep: str = ",") -> tu
 _ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"))
 
 
+def _special_bytes(series: pl.Series) -> tuple[bool, bool]:
+    """Whether any text needs a JSON escape (a quote, backslash or control character) and whether
+    any holds a control character without a short escape (``\\u00XX``)."""
+    text = series.to_arrow()
+    if not pa.types.is_large_string(text.type) and not pa.types.is_string(text.type):
+        text = text.cast(pa.large_string())
+    data = text.buffers()[2]
+    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    control = raw[raw < 0x20] if len(raw) and raw.min() < 0x20 else raw[:0]
+    special = bool(len(control)) or series.str.contains('"', literal=True).any() \
+        or series.str.contains("\\", literal=True).any()
+    return bool(special), bool(np.isin(control, (8, 9, 10, 12, 13), invert=True).any())
+
+
 def _json_values(series: pl.Series) -> pl.Series:
     """Each value as ``json.dumps`` writes it (Python's encoder for floats and nested values); null stays null."""
     dtype = series.dtype
-    special = dtype == pl.String and series.str.contains(r'[\x00-\x1f"\\]').any()
-    if dtype == pl.String and not (special and series.str.contains(r"[\x00-\x07\x0b\x0e-\x1f]").any()):
+    special, control = _special_bytes(series) if dtype == pl.String else (False, False)
+    if dtype == pl.String and not control:
         text = pl.col("v")
         if special:
             for old, new in _ESCAPES:
@@ -663,6 +749,9 @@ def _json_values(series: pl.Series) -> pl.Series:
         return series.to_frame("v").select(pl.lit('"') + text + pl.lit('"')).to_series()
     if dtype.is_integer():
         return series.cast(pl.String)
+    if isinstance(dtype, pl.List) and dtype.inner.is_integer():
+        items = pl.col("v").list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(", ")
+        return series.to_frame("v").select(pl.lit("[") + items + pl.lit("]")).to_series()
     if dtype == pl.Boolean:
         return series.replace_strict({True: "true", False: "false"}, return_dtype=pl.String)
     return pl.Series([None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
@@ -678,13 +767,16 @@ def json_objects(extra: pl.Series, drop_nulls: bool = False) -> pa.Array:
         return pa.nulls(n, pa.string())
     parts = extra.struct.unnest()
     keys = sorted(parts.columns)
-    values = {k: _json_values(parts[k]) for k in keys}
+    values = pl.DataFrame({k: _json_values(parts[k]) for k in keys})
     items = [pl.lit(json.dumps(k, ensure_ascii=False) + ": ") + (pl.col(k) if drop_nulls else pl.col(k).fill_null("null"))
              for k in keys]
-    body = pl.DataFrame(values).select(pl.concat_str(items, separator=", ", ignore_nulls=True).alias("b"))["b"]
-    text = pl.select(pl.when(extra.is_null() | (body == "")).then(None)
-                     .otherwise(pl.lit("{") + body + pl.lit("}"))).to_series()
-    return text.to_arrow().cast(pa.string())
+    body = pl.concat_str(items, separator=", ", ignore_nulls=True)
+    text = pl.lit("{") + body + pl.lit("}")
+    if drop_nulls:
+        text = pl.when(pl.any_horizontal(pl.col(k).is_not_null() for k in keys)).then(text)
+    if extra.null_count():
+        text = pl.when(pl.lit(extra.is_not_null())).then(text)
+    return values.select(text.alias("x"))["x"].to_arrow().cast(pa.string())
 
 
-__all__ = ["Columns", "json_objects", "multi_hot", "LOC"]
+__all__ = ["Columns", "json_objects", "multi_hot", "repr_message", "floats", "float_rule", "LOC"]

@@ -8,6 +8,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
+from emodata import columnar
 from emodata.columnar import LOC, Columns, json_objects, multi_hot
 from emodata.convert import ConversionContext, ConversionError, Converter
 from emodata.schema import SCHEMA
@@ -200,3 +201,23 @@ def test_rating_checks_like_ctx_rating(tmp_path):
         expected.append(err.value.message)
     assert [(s.line, s.reason) for s in ctx.skipped] == [(3, expected[0]), (4, expected[1])]
     assert expected[1] == "rating valence 1.5 is outside [-1, 1]"
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_read_batches_match_read(tmp_path, strict, monkeypatch):
+    monkeypatch.setattr(columnar, "STREAM_BLOCK", 256)
+    (tmp_path / "t.csv").write_text(TRICKY + "\n" + "\n".join(f"{i},ang,row {i}" for i in range(9, 400)) + "\n4,neu\n",
+                                    encoding="utf-8")
+    ctx, ctx2 = ConversionContext(Toy(), tmp_path, strict=strict), ConversionContext(Toy(), tmp_path, strict=strict)
+    cols, cols2 = Columns(ctx), Columns(ctx2)
+    try:
+        whole = cols.read("t.csv", columns=["id", "label"])
+    except ConversionError as e:
+        with pytest.raises(ConversionError) as err:
+            list(cols2.read_batches("t.csv", columns=["id", "label"], batch_bytes=2048))
+        assert str(err.value) == str(e)
+        return
+    frames = list(cols2.read_batches("t.csv", columns=["id", "label"], batch_bytes=2048))
+    assert len(frames) > 3 and pl.concat(frames).equals(whole)
+    assert [cols2.where(loc) for loc in whole[LOC]] == [cols.where(loc) for loc in whole[LOC]]
+    assert [s.__dict__ for s in ctx2.skipped] == [s.__dict__ for s in ctx.skipped] and len(ctx.skipped) == 3
