@@ -211,9 +211,12 @@ def label_lists(label_sets) -> tuple[np.ndarray, np.ndarray, list]:
     if arr is not None and (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)):
         lens = pc.fill_null(pc.list_value_length(arr), -1).to_numpy(zero_copy_only=False).astype(np.int64)
         flat = pc.list_flatten(arr)
-    elif arr is not None and not pa.types.is_nested(arr.type):  # one label per rating
+    elif arr is not None and not pa.types.is_nested(arr.type):  # one label per rating; null or "" = missing
         flat = arr
-        lens = np.where(arr.is_valid().to_numpy(zero_copy_only=False), 1, -1)
+        given = arr.is_valid()
+        if not pa.types.is_integer(arr.type) and not pa.types.is_floating(arr.type):
+            given = pc.and_(given, pc.fill_null(pc.not_equal(arr, ""), False))
+        lens = np.where(given.to_numpy(zero_copy_only=False), 1, -1)
     else:
         lens = np.fromiter((-1 if is_missing(s) else len(s) for s in sets), np.int64, len(sets))
         flat = list(chain.from_iterable(s for s, n in zip(sets, lens) if n > 0))
@@ -789,7 +792,10 @@ def label_agreement(item: Sequence, label_sets, *, n_boot: int = 0, seed=0, ci: 
     coefficients are multiplied once per chunk of resamples.
     """
     d = _labels(item, label_sets)
-    codes, sets = label_set_codes(d)
+    return _label_agreement(d, *label_set_codes(d), n_boot=n_boot, seed=seed, ci=ci)
+
+
+def _label_agreement(d: _Labels, codes: np.ndarray, sets: list, *, n_boot: int, seed, ci: float) -> dict:
     multi = any(len(s) > 1 for s in sets)
     names = {"alpha": "alpha (nominal)", **_CC_NAMES,
              **({"masi": "alpha (masi_distance)", "jaccard": "alpha (jaccard_distance)"} if multi else {})}

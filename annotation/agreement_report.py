@@ -178,8 +178,8 @@ def basic_labels(labels: pa.Array) -> pa.Array:
 class _Section:
     """One corpus x condition: the ratings and the per-rating codes every part of the analysis shares."""
 
-    def __init__(self, table: RatingTable, everyone: RatingTable):
-        self.t, self.everyone = table, everyone
+    def __init__(self, table: RatingTable):
+        self.t = table
         self.d = ag._labels(table.item, table.labels)
         self.set_code, self.sets = ag.label_set_codes(self.d)
         self.set_names = [ag.set_name(s) for s in self.sets]
@@ -228,7 +228,7 @@ def section_masks(table: RatingTable) -> dict[tuple, np.ndarray]:
 def analyse_section(t: RatingTable, everyone: RatingTable, field: str, level: str, n_boot: int, seed: int,
                     ci: float) -> dict:
     """One section: counts, coefficients and breakdowns of ratings that share a corpus and condition."""
-    s = _Section(t, everyone)
+    s = _Section(t)
     kw = dict(n_boot=n_boot, seed=seed, ci=ci)
     splits = t.samples.column("split").to_numpy().astype(object)[np.unique(t.item)]
     n_persp = np.bincount(t.perspective.codes + 1, minlength=len(t.perspective.names) + 1)
@@ -242,7 +242,7 @@ def analyse_section(t: RatingTable, everyone: RatingTable, field: str, level: st
         out["reason"] = f"no rating has a {field} value"
         out["headline"] = []
     elif field == "label":
-        la = ag.label_agreement(t.item, t.labels, **kw)
+        la = ag._label_agreement(s.d, s.set_code, s.sets, **kw)
         out["headline"] = [e.to_dict() for k, e in la.items() if k != "per_class"] + [pairwise.mean.to_dict()]
         out["per_class"] = [{"label": k, **e.to_dict()} for k, e in la["per_class"].items()]
     else:
@@ -438,7 +438,7 @@ def human_vs_llm(t: RatingTable, field: str, level: str, n_boot: int, seed: int,
     if not human.any():
         return {"reason": "no human ratings to compare the LLM raters with"}
     kw = dict(n_boot=n_boot, seed=seed, ci=ci)
-    s = _Section(t, t)
+    s = _Section(t)
     values = s.set_values() if field == "label" else t.dims[field]
     lvl = "nominal" if field == "label" else level
     both = human | llm

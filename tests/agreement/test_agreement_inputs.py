@@ -232,3 +232,7 @@ def test_bare_strings_are_one_label_each():
         got = ag.alpha_per_class(item, sets)
         assert set(got) == {"fear", "joy"}
         assert {k: e.value for k, e in got.items()} == pytest.approx(expected)
+
+    # one label per rating as plain strings: None and "" are missing ratings, not "chose none"
+    with_missing = ag.alpha_per_class(item + ["c", "d"], [s[0] for s in as_lists] + [None, ""])
+    assert {k: e.n_ratings for k, e in with_missing.items()} == {"fear": 6, "joy": 6}
