@@ -79,3 +79,28 @@ def test_nothing_to_check_is_a_clear_error(tmp_path):
     write_rows(tmp_path, "bare", [{"id": "bare/1", "text": "hello"}])
     with pytest.raises(LabelQualityError, match="bare: no sample has a label or ratings"):
         label_issues(tmp_path, "bare")
+
+
+def test_planted_multilabel_errors_rank_at_the_top(tmp_path):
+    from curate_fixtures import planted_multilabel
+    ratings, truth, _ = planted_multilabel(n_items=200, flip=np.linspace(0.02, 0.2, 8), per_item=4, seed=2)
+    rng = np.random.default_rng(3)
+    flipped = set(rng.choice(sorted(truth), 10, replace=False).tolist())
+    by_id = {}
+    for r in ratings:
+        by_id.setdefault(r["id"], []).append({"rater_id": r["rater_id"], "rater_kind": "human", "labels": r["labels"]})
+    rows = []
+    for sid, true in truth.items():
+        given = set(true)
+        if sid in flipped:                     # one class added or removed (never leaving the set empty)
+            c = CLASSES[int(rng.integers(0, 4))]
+            given = given ^ {c} if given != {c} else {c, CLASSES[(CLASSES.index(c) + 1) % 4]}
+        rows.append({"id": f"ml/{sid}", "labels": sorted(given), "native_labels": sorted(given),
+                     "ratings": by_id.get(sid, [])})
+    write_rows(tmp_path, "ml", rows)
+    table, info = label_issues(tmp_path, "ml")
+    rows = table.to_pylist()
+    assert info["notes"] and "per class" in " ".join(info["notes"])
+    ranks = sorted(r["rank"] for r in rows if r["id"].split("/")[1] in flipped)
+    assert len(ranks) == 10 and ranks[-1] <= 16, ranks
+    assert "P(present)" in rows[0]["reason"]
