@@ -137,7 +137,7 @@ def make_images(n: int) -> tuple[Path, int]:
 def _image(seed: int):
     from PIL import Image
     rng = np.random.default_rng(seed + 10_000_000)
-    return Image.fromarray(rng.integers(0, 255, (6, 6), dtype=np.uint8)).resize((48, 48), Image.BILINEAR)
+    return Image.fromarray(rng.integers(0, 255, (12, 12), dtype=np.uint8)).resize((48, 48), Image.BILINEAR)
 
 
 def bench_images_emodata(n: int) -> dict:

@@ -144,9 +144,10 @@ def _fit_single(method: str, data, seed: int, names: Sequence[str]):
 def _fit_multilabel(method: str, data, seed: int):
     """One binary model per class (crowd-kit BinaryRelevance); probas = P(class present)."""
     import pandas as pd
-    classes = sorted({c for labels in data["label"] for c in labels})
+    flat = data["label"].explode()
+    present = pd.crosstab(flat.index, flat.to_numpy()).reindex(data.index, fill_value=0) > 0   # rating x class
+    classes = list(present.columns)
     if method in ("majority", "soft"):
-        present = pd.DataFrame({c: data["label"].map(lambda ls, c=c: c in ls) for c in classes})
         share = present.groupby(data["task"]).mean()
         probas = (share > 0.5).astype(float) if method == "majority" else share
         per_class = {c: (present[c].to_numpy() == data["task"].map(probas[c] >= 0.5).to_numpy()) for c in classes}
@@ -161,7 +162,7 @@ def _fit_multilabel(method: str, data, seed: int):
     binary = data[["task", "worker"]].copy()
     for c in classes:
         model = br.aggregators_[c]
-        binary["label"] = data["label"].map(lambda ls, c=c: int(c in ls))
+        binary["label"] = present[c].to_numpy().astype(int)
         p = model.probas_
         probas[c] = p[1] if 1 in p.columns else 0.0 * p.iloc[:, 0]
         if method == "dawid-skene":      # balanced accuracy: mean of P(1|1) and P(0|0)
