@@ -347,6 +347,20 @@ def _embedding_groups(ix: _Index, sources: dict[str, Path], similarity: float, s
 
 # -- the run -----------------------------------------------------------------------------------------
 
+def _require(kind: str) -> None:
+    """The tools a media kind needs, or one line saying what to install (or which --kind to drop)."""
+    import importlib.util
+    missing = []
+    if kind in ("image", "frame") and importlib.util.find_spec("imagehash") is None:
+        missing.append("imagehash (pip install 'emodata[curate]')")
+    for tool, needed_by, package in (("ffmpeg", ("frame",), "ffmpeg"), ("ffprobe", ("frame",), "ffmpeg"),
+                                     ("fpcalc", ("audio",), "libchromaprint-tools")):
+        if kind in needed_by and shutil.which(tool) is None:
+            missing.append(f"{tool} (apt install {package})")
+    if missing:
+        raise DuplicateError(f"{kind} duplicates need {', '.join(missing)}; or leave out this kind with --kind")
+
+
 def _media_root(root: Path, corpus: str, media: dict[str, str | Path] | None) -> Path | None:
     if media and corpus in media:
         return Path(media[corpus])
@@ -411,6 +425,8 @@ def find_duplicates(root: str | Path | Mapping[str, str | Path], out: str | Path
                                  for i, p in _paths(batch, "video_path", base) if i not in has_image]
                     for kind, fn in (("image", _image_hash), ("frame", _frame_hash)):
                         todo = [(i, arg) for k, i, arg in jobs if k == kind]
+                        if todo:
+                            _require(kind)
                         found = [(int(sids[i]), h) for (i, _), h in
                                  zip(todo, pool.map(fn, [a for _, a in todo], chunksize=64)) if h is not None]
                         if found:
@@ -420,6 +436,8 @@ def find_duplicates(root: str | Path | Mapping[str, str | Path], out: str | Path
                     if "audio" in kinds:
                         todo = [(i, (p, batch["start"][i].as_py(), batch["end"][i].as_py()))
                                 for i, p in _paths(batch, "audio_path", base)]
+                        if todo:
+                            _require("audio")
                         for (i, _), fp in zip(todo, pool.map(_audio_fingerprint, [a for _, a in todo], chunksize=16)):
                             if fp:
                                 prints[int(sids[i])] = fp

@@ -204,3 +204,15 @@ def test_real_meld_dev_train_leakage(friends):
              if p["corpus_a"] == "meld" and p["split_a"] == "validation"}
     assert short["meld/train"] == 155
     assert s["short_phrases"]["top"][0]["text"] in {"hey", "yeah", "what", "okay", "oh"}
+
+
+def test_a_missing_media_tool_is_one_line(tmp_path, monkeypatch):
+    import emodata.curate.duplicates as dup
+    (tmp_path / "media" / "a").mkdir(parents=True)
+    _noise_wav(tmp_path / "media" / "a" / "x.wav", 1, seconds=1.0)
+    write_rows(tmp_path, "a", [{"id": "a/1", "audio_path": "x.wav"}])
+    monkeypatch.setattr(dup.shutil, "which", lambda tool: None)
+    with pytest.raises(DuplicateError, match=r"audio duplicates need fpcalc \(apt install libchromaprint-tools\)"):
+        find_duplicates(tmp_path, tmp_path / "d", kinds=["audio"])
+    assert not (tmp_path / "d").exists()
+    assert find_duplicates(tmp_path, tmp_path / "d", kinds=["text"])["samples"] == 1
