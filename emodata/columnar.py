@@ -200,6 +200,16 @@ class Columns:
     def _scanned(self, source: int) -> tuple[list[int], list[tuple[int, int]]]:
         return (self._lines[source], self._bad[source]) if source in self._lines else self._scan(source)
 
+    def lines(self, locs: pl.Series) -> pl.Series:
+        """The line of each location (its file read again with Python's csv reader)."""
+        locs = locs.to_numpy()
+        sources = np.searchsorted(self._starts, locs, side="right") - 1
+        out = np.zeros(len(locs), np.int64)
+        for source in np.unique(sources):
+            here = sources == source
+            out[here] = np.asarray(self._scanned(int(source))[0])[locs[here] - self._starts[source]]
+        return pl.Series(out)
+
     def where(self, loc: int) -> tuple[Path, int]:
         """File and line of a location."""
         source = bisect.bisect_right(self._starts, loc) - 1
@@ -681,6 +691,17 @@ def floats(column: str) -> pl.Expr:
     return pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
 
 
+def ints(column: str) -> pl.Expr:
+    """Python's ``int()`` of a text column: null where it fails."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text.str.contains(r"^[+-]?[0-9]+$")).then(text.cast(pl.Int64, strict=False))
+
+
+def int_rule(column: str) -> tuple[pl.Expr, pl.Expr]:
+    """The check rule for the cells ``int()`` rejects, with Python's message."""
+    return ints(column).is_null(), repr_message("ValueError: invalid literal for int() with base 10: {!r}", column)
+
+
 def float_rule(column: str) -> tuple[pl.Expr, pl.Expr]:
     """The check rule for the cells ``float()`` rejects, with Python's message."""
     return floats(column).is_null(), repr_message("ValueError: could not convert string to float: {!r}", column)
@@ -754,6 +775,8 @@ def _json_values(series: pl.Series) -> pl.Series:
         return series.to_frame("v").select(pl.lit("[") + items + pl.lit("]")).to_series()
     if dtype == pl.Boolean:
         return series.replace_strict({True: "true", False: "false"}, return_dtype=pl.String)
+    if isinstance(dtype, pl.Struct):
+        return pl.Series(json_objects(series), dtype=pl.String)
     return pl.Series([None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
                       for v in series.to_list()], dtype=pl.String)
 
@@ -779,4 +802,4 @@ def json_objects(extra: pl.Series, drop_nulls: bool = False) -> pa.Array:
     return values.select(text.alias("x"))["x"].to_arrow().cast(pa.string())
 
 
-__all__ = ["Columns", "json_objects", "multi_hot", "repr_message", "floats", "float_rule", "LOC"]
+__all__ = ["Columns", "json_objects", "multi_hot", "repr_message", "floats", "float_rule", "ints", "int_rule", "LOC"]
