@@ -4,6 +4,9 @@ hygiene and the result <-> rating mapping (fakes / pure functions)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import httpx
@@ -188,11 +191,19 @@ def test_token_from_config_file_is_never_shown(tmp_path, monkeypatch):
         resolve_settings()
 
 
-def test_exposure_warning():
+def test_exposure_warning(tmp_path):
     assert exposure_warning("127.0.0.1") is None and exposure_warning("localhost") is None
     assert exposure_warning("::1") is None
     for host in ("0.0.0.0", "192.0.2.7", "::"):
         assert "anyone who can reach this machine" in exposure_warning(host)
+    # the server command warns before anything starts; a missing document root stops it
+    env = {**os.environ, "EMODATA_LS_TOKEN": TOKEN, "EMODATA_LS_PASSWORD": "pw-123456789"}
+    res = subprocess.run([sys.executable, "-m", "emodata.annotation.labelstudio_server", "--data-dir",
+                          str(tmp_path / "d"), "--host", "0.0.0.0", "--document-root", str(tmp_path / "none")],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 2 and "warning: Label Studio will listen on 0.0.0.0" in res.stderr
+    assert f"document root {tmp_path / 'none'} is not a folder" in res.stderr and TOKEN not in res.stderr
+    assert not (tmp_path / "d").exists()
 
 
 # -- config and mapping ---------------------------------------------------------------------

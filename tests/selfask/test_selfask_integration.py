@@ -18,10 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
+from emodata import store
 from emodata.annotation import selfask
 from emodata.annotation.llm_client import LLMConfig
 from emodata.annotation.selfask import SelfAskOptions, read_traces
@@ -102,13 +102,10 @@ def _run_args(ds: Path, base: str, limit: int) -> list[str]:
 
 
 def _llm_ratings(ds: Path) -> list[dict]:
-    rows = duckdb.sql(f"""
-        SELECT id, r.rater_id, r.rater_kind, r.labels, r.valence, r.arousal, r.dominance, r.intensity,
-               r.confidence, r.native
-        FROM (SELECT id, unnest(ratings) AS r FROM read_parquet('{ds}/data/meld/*/*.parquet'))
-        WHERE r.rater_kind = 'llm' ORDER BY id""").fetchall()
     keys = ["id", "rater_id", "rater_kind", "labels", "valence", "arousal", "dominance", "intensity",
             "confidence", "native"]
+    with store.connect(ds, "meld") as con:      # DuckDB over the corpus files and pending ratings
+        rows = con.execute(f"SELECT {', '.join(keys)} FROM ratings WHERE rater_kind = 'llm' ORDER BY id").fetchall()
     return [dict(zip(keys, r)) for r in rows]
 
 
