@@ -22,7 +22,9 @@ exception or a silent 0.
 from __future__ import annotations
 
 import math
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -319,20 +321,32 @@ def _wsum(block, w: np.ndarray) -> np.ndarray:
     return block.rmul(w) if isinstance(block, _Sparse) else w @ block
 
 
+def _chunks(n_units: int, n_boot: int, max_cells: int) -> list[int]:
+    size = max(1, min(n_boot, max_cells // max(n_units, 1)))
+    return [min(size, n_boot - k) for k in range(0, n_boot, size)]
+
+
+def _streams(seed: int | np.random.Generator, n: int) -> list:
+    """One independent random stream per chunk of resamples, so chunks can run in any order."""
+    return seed.spawn(n) if isinstance(seed, np.random.Generator) else np.random.SeedSequence(seed).spawn(n)
+
+
+def _weights(n_units: int, b: int, stream) -> np.ndarray:
+    """(b, n_units) multinomial counts of ``b`` resamples of ``n_units`` items with replacement."""
+    idx = np.random.default_rng(stream).integers(0, n_units, size=(b, n_units),
+                                                 dtype=np.int32 if n_units < 2 ** 31 else np.int64)
+    w = np.empty((b, n_units))
+    for row in range(b):  # per-row counting keeps the bins in cache; int64 is bincount's fast path
+        w[row] = np.bincount(idx[row].astype(np.int64), minlength=n_units)
+    return w
+
+
 def bootstrap_weights(n_units: int, n_boot: int, seed: int | np.random.Generator = 0,
                       max_cells: int = MAX_CELLS) -> Iterable[np.ndarray]:
     """Yield (b, n_units) float arrays of resampling counts, ``n_boot`` rows in total."""
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(n_boot, max_cells // max(n_units, 1)))
-    done = 0
-    while done < n_boot:
-        b = min(chunk, n_boot - done)
-        idx = rng.integers(0, n_units, size=(b, n_units), dtype=np.int32 if n_units < 2 ** 31 else np.int64)
-        w = np.empty((b, n_units))
-        for row in range(b):  # per-row counting keeps the bins in cache; int64 is bincount's fast path
-            w[row] = np.bincount(idx[row].astype(np.int64), minlength=n_units)
-        yield w
-        done += b
+    sizes = _chunks(n_units, n_boot, max_cells)
+    for b, stream in zip(sizes, _streams(seed, len(sizes))):
+        yield _weights(n_units, b, stream)
 
 
 class _Stat:
@@ -369,21 +383,30 @@ def _boot_together(stats: list[_Stat], n_boot: int, seed) -> list[np.ndarray]:
     n_items = stats[0].n_items
     width = max([n_items, 1] + [len(b.split()[2]) for b in blocks.values() if isinstance(b, _Sparse)]
                 + [st.cells for st in stats])
-    out: list[list] = [[] for _ in stats]
-    for w in bootstrap_weights(n_items, n_boot, seed, max_cells=MAX_CELLS * n_items // width):
+    sizes = _chunks(n_items, n_boot, MAX_CELLS * n_items // width)
+    streams = _streams(seed, len(sizes))
+
+    def chunk(k: int) -> list[np.ndarray]:
+        w = _weights(n_items, sizes[k], streams[k])
         product = w @ stacked
         sums, gathered = {}, {}
-        for (k, b), lo, hi in zip(blocks.items(), bounds[:-1], bounds[1:]):
+        for (key, b), lo, hi in zip(blocks.items(), bounds[:-1], bounds[1:]):
             if isinstance(b, _Sparse):
                 rows = b.split()[2]
                 if id(rows) not in gathered:
                     gathered[id(rows)] = w[:, rows]
-                sums[k] = b.rmul(w, product[:, lo:hi], gathered[id(rows)])
+                sums[key] = b.rmul(w, product[:, lo:hi], gathered[id(rows)])
             else:
-                sums[k] = product[:, lo:hi]
-        for st, values in zip(stats, out):
-            values.append(st._finish({name: sums[id(b)] for name, b in st.blocks.items()})["value"])
-    return [np.concatenate(v, axis=0) for v in out]
+                sums[key] = product[:, lo:hi]
+        return [st._finish({name: sums[id(b)] for name, b in st.blocks.items()})["value"] for st in stats]
+
+    workers = min(2, os.cpu_count() or 1, len(sizes))   # numpy releases the GIL: chunks run on both cores
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(pool.map(chunk, range(len(sizes))))
+    else:
+        done = [chunk(k) for k in range(len(sizes))]
+    return [np.concatenate([values[j] for values in done], axis=0) for j in range(len(stats))]
 
 
 def _ci(samples: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -236,3 +236,17 @@ def test_bare_strings_are_one_label_each():
     # one label per rating as plain strings: None and "" are missing ratings, not "chose none"
     with_missing = ag.alpha_per_class(item + ["c", "d"], [s[0] for s in as_lists] + [None, ""])
     assert {k: e.n_ratings for k, e in with_missing.items()} == {"fear": 6, "joy": 6}
+
+
+def test_bootstrap_chunks_give_the_same_intervals_on_one_or_two_cores(monkeypatch):
+    """Each chunk of resamples has its own random stream: running them on two threads changes nothing."""
+    item, _, value = votes(seed=9, items=60)
+    sets = [{v} for v in value]
+    monkeypatch.setattr(ag, "MAX_CELLS", 600)                   # ten resamples per chunk: 20 chunks
+    runs = []
+    for cores in (1, 2):
+        monkeypatch.setattr(ag.os, "cpu_count", lambda cores=cores: cores)
+        runs.append(flat_estimates(ag.label_agreement(item, sets, n_boot=200, seed=5)))
+    for one, two in zip(*runs):
+        assert (one.low, one.high, one.n_boot_valid) == (two.low, two.high, two.n_boot_valid)
+    assert runs[0][0].low < runs[0][0].value < runs[0][0].high
