@@ -461,6 +461,8 @@ def _pairable(u: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
         return ok, np.zeros(0, np.int64), 0
     if ok.all():
         pair = np.bincount(u) >= 2
+        if pair.all():   # every item rated twice or more: ``u`` is already compact
+            return ok, u, len(pair)
         mask = pair[u]
     else:
         pair = np.bincount(u[ok]) >= 2
