@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 # command groups -> the extra that provides their third-party packages
-EXTRAS = {"agreement": "agreement", "annotate": "labelstudio", "selfask": "llm", "pipeline": "pipelines",
+EXTRAS = {"annotate": "labelstudio", "selfask": "llm", "pipeline": "pipelines",
           "curate": "curate"}
 
 
