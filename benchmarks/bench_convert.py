@@ -1,10 +1,13 @@
-"""Benchmark: convert and aggregate GoEmotions-scale raw ratings.
+"""Benchmark: `emodata convert goemotions` beside the hand-written polars script, at GoEmotions scale.
 
 Generates the raw per-rater files (full_dataset/goemotions_{1,2,3}.csv: ~211k ratings of
 ~58k comments by 82 raters over 28 labels, rows shuffled as in the release) plus the split
-TSVs, in the real format (texts and metadata cycled from the bundled real excerpt), then
-runs `emodata convert goemotions` in a child process and reports rows/s, ratings/s and
-peak resident memory. Usage: python benchmarks/bench_convert.py [--comments 58011]
+TSVs, in the real format (texts and metadata cycled from the bundled real excerpt). Then, paired
+in each round (order alternating), it runs `python -m emodata.cli convert goemotions` and
+benchmarks/polars_goemotions.py (what a user would write with polars) in child processes and
+reports the median wall time, CPU time and peak resident memory (``wait4``) of each, their
+ratio and the machine. Finally it re-aggregates the converted ratings (soft labels, EWE).
+Usage: python benchmarks/bench_convert.py [--comments 58011] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ import json
 import os
 import platform
 import random
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,9 +26,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from emodata.aggregate import aggregate, ewe
-from emodata.store import read_table
-
+HERE = Path(__file__).resolve().parent
 EMOTIONS = ("admiration amusement anger annoyance approval caring confusion curiosity desire "
             "disappointment disapproval disgust embarrassment excitement fear gratitude grief joy "
             "love nervousness optimism pride realization relief remorse sadness surprise neutral").split()
@@ -68,6 +70,7 @@ def generate(src: Path, comments: int, raters: int = 82, seed: int = 0) -> int:
 
 def aggregate_benchmark(table) -> dict:
     """Re-aggregate the converted ratings: soft/majority/plurality/all-inclusive per item, and EWE."""
+    from emodata.aggregate import aggregate, ewe
     ratings = table["ratings"].to_pylist()
     t = time.perf_counter()
     for item in ratings:
@@ -87,31 +90,64 @@ def aggregate_benchmark(table) -> dict:
             "ewe_s": round(ewe_s, 2)}
 
 
+def run(cmd: list[str]) -> dict:
+    """Wall time, CPU time (user + system) and peak resident memory of one child process."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{err.read().decode(errors='replace')}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in subprocess.run(
+        ["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name")), "?")
+    return f"{model}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--comments", type=int, default=58011)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        src, out = Path(tmp) / "goemotions", Path(tmp) / "out"
-        t = time.perf_counter()
+        src, out, ref = Path(tmp) / "goemotions", Path(tmp) / "out", Path(tmp) / "polars.parquet"
         ratings = generate(src, args.comments)
-        gen_s = time.perf_counter() - t
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "emodata.cli", "convert", "goemotions", str(src), "--out", str(out)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        conv_s = time.perf_counter() - t
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        size_mb = sum(p.stat().st_size for p in (out / "data").rglob("*.parquet")) / 2**20
+        commands = {"emodata": [sys.executable, "-m", "emodata.cli", "convert", "goemotions", str(src), "--out", str(out)],
+                    "polars": [sys.executable, str(HERE / "polars_goemotions.py"), str(src), str(ref)]}
+        runs: dict[str, list[dict]] = {"emodata": [], "polars": []}
+        for i in range(args.rounds):
+            for name in (("polars", "emodata") if i % 2 == 0 else ("emodata", "polars")):
+                if name == "emodata":
+                    shutil.rmtree(out, ignore_errors=True)
+                else:
+                    ref.unlink(missing_ok=True)
+                runs[name].append(run(commands[name]))
+        import polars as pl
+
+        from emodata.store import read_table
+        assert pl.scan_parquet(ref).select(pl.len()).collect().item() == args.comments
         out_table = read_table(out, "goemotions", columns=["id", "ratings"])
+        assert out_table.num_rows == args.comments
+        size_mb = sum(p.stat().st_size for p in (out / "data").rglob("*.parquet")) / 2**20
         src_mb = sum(p.stat().st_size for p in src.rglob("*") if p.is_file()) / 2**20
         agg = aggregate_benchmark(out_table)
+    median = {name: {k: round(statistics.median(r[k] for r in rs), 2) for k in rs[0]} for name, rs in runs.items()}
     result = {
         "comments": args.comments, "ratings": ratings, "raters": 82, "labels": len(EMOTIONS),
-        "generate_s": round(gen_s, 1), "convert_s": round(conv_s, 2),
-        "rows_per_s": round(args.comments / conv_s), "ratings_per_s": round(ratings / conv_s),
-        "peak_rss_mb": round(peak_mb), "source_mb": round(src_mb, 1), "parquet_mb": round(size_mb, 1),
-        **agg,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "source_mb": round(src_mb, 1), "parquet_mb": round(size_mb, 1), "rounds": args.rounds,
+        "median": median,
+        "ratio_wall": round(median["emodata"]["wall_s"] / median["polars"]["wall_s"], 2),
+        "ratio_cpu": round(median["emodata"]["cpu_s"] / median["polars"]["cpu_s"], 2),
+        "pair_ratios_wall": [round(e["wall_s"] / p["wall_s"], 2) for e, p in zip(runs["emodata"], runs["polars"])],
+        "rows_per_s": round(args.comments / median["emodata"]["wall_s"]),
+        "ratings_per_s": round(ratings / median["emodata"]["wall_s"]),
+        **agg, "machine": machine(),
     }
     print(json.dumps(result, indent=2))
 
