@@ -200,6 +200,14 @@ class Columns:
     def _scanned(self, source: int) -> tuple[list[int], list[tuple[int, int]]]:
         return (self._lines[source], self._bad[source]) if source in self._lines else self._scan(source)
 
+    def locate(self, path: Path, lines: Sequence[int]) -> pl.Series:
+        """Locations for rows read without :meth:`read` (one per given line of ``path``), so that
+        :meth:`check` and :meth:`rows` can name file and line."""
+        source = self._register(path, {})
+        self._lines[source], self._bad[source] = lines.to_list() if isinstance(lines, pl.Series) else list(lines), []
+        start, self._next = self._next, self._next + len(lines)
+        return pl.int_range(start, self._next, dtype=pl.Int64, eager=True)
+
     def lines(self, locs: pl.Series) -> pl.Series:
         """The line of each location (its file read again with Python's csv reader)."""
         locs = locs.to_numpy()
@@ -770,6 +778,9 @@ def _json_values(series: pl.Series) -> pl.Series:
         return series.to_frame("v").select(pl.lit('"') + text + pl.lit('"')).to_series()
     if dtype.is_integer():
         return series.cast(pl.String)
+    if isinstance(dtype, pl.List) and dtype.inner == pl.String and not any(_special_bytes(series.explode().drop_nulls())):
+        items = pl.col("v").list.eval((pl.lit('"') + pl.element() + pl.lit('"')).fill_null("null")).list.join(", ")
+        return series.to_frame("v").select(pl.lit("[") + items + pl.lit("]")).to_series()
     if isinstance(dtype, pl.List) and dtype.inner.is_integer():
         items = pl.col("v").list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(", ")
         return series.to_frame("v").select(pl.lit("[") + items + pl.lit("]")).to_series()
