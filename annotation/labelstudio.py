@@ -407,7 +407,8 @@ def pull(servers: Servers, root: str | Path, name: str, *, remove_deleted: bool 
                     provenance["foreign_edit"] = "; ".join(problems)
                 fields = rating_from_results(form, a.get("result") or [],
                                              f"annotation {a['id']} of task {t['id']} (sample {sample_id})", provenance)
-                rating = {"id": sample_id, **schema.rating(rater_id, "human", condition=cond, ref=ref, **fields)}
+                rating = {"id": sample_id, **schema.rating(rater_id, "human", perspective="perceived", condition=cond,
+                                                              ref=ref, **fields)}
                 key = (sample_id, rater_id, cond)
                 if key not in latest or (a.get("updated_at") or "") >= latest[key]["_at"]:
                     latest[key] = {**rating, "_at": a.get("updated_at") or "", "_project": p["url"]}

@@ -398,7 +398,8 @@ class SelfAsker:
         native = {"soft_label": {k: round(v, 4) for k, v in soft.items()}, "label_set": self.options.label_set,
                   "soft_source": source, "unmapped": unmapped, "final": final}
         return {"id": sample_id, **schema.rating(
-            self.rater_id, "llm", native=json.dumps(native, ensure_ascii=False), labels=[max(soft, key=soft.get)],
+            self.rater_id, "llm", perspective="perceived",   # the model judges what the sample conveys
+            native=json.dumps(native, ensure_ascii=False), labels=[max(soft, key=soft.get)],
             valence=vad[0], arousal=vad[1], dominance=vad[2], intensity=intensity,
             confidence=_clamp(final.get("confidence"), 0.0, 1.0),
             comment=str(final.get("rationale") or "")[:500] or None, ref="selfask:" + res.trace[-1]["key"])}

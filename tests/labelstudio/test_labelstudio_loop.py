@@ -105,7 +105,7 @@ def test_loop_pull_edit_foreign_edit_delete(ls_admin, ls_servers, ls_server, pro
     assert len(got) == 24
     sample = p["tasks"][str(task_ids[0])]
     r = got[(sample, "ls:rater1@example.com")]
-    assert r["rater_kind"] == "human" and r["labels"] == [labels[0]]
+    assert r["rater_kind"] == "human" and r["labels"] == [labels[0]] and r["perspective"] == "perceived"
     assert r["valence"] == pytest.approx(rescale(1, "1-9")) and r["dominance"] == pytest.approx(1.0)
     assert r["intensity"] == pytest.approx(0.5) and r["confidence"] == pytest.approx(1.0)
     assert r["comment"] == "rater 0 on task 0" and r["ref"] == str(created[(0, 0)])

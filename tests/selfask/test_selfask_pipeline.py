@@ -46,6 +46,7 @@ def test_run_writes_ratings_and_traces(toy):
     assert set(r) == {"toy/d1_0", "toy/d1_1", "toy/d1_2", "toy/x_0"}
     happy = r["toy/d1_0"]
     assert happy["rater_id"] == RATER and happy["labels"] == ["happiness"]
+    assert happy["perspective"] == "perceived"           # not the corpus's own (e.g. expressed) perspective
     native = json.loads(happy["native"])
     assert native["soft_label"] == {"happiness": 0.8, "surprise": 0.2} and native["label_set"] == "ekman7"
     assert happy["confidence"] == pytest.approx(0.9) and happy["valence"] == pytest.approx(0.7)
