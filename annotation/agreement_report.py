@@ -770,9 +770,42 @@ def _settings(s: dict) -> str:
             f"{s['n_boot']} bootstrap resamples of items, seed {s['seed']}, {int(s['ci'] * 100)}% CI")
 
 
+def annotation_studies(root, corpora) -> list[dict]:
+    """The Label Studio studies launched on these corpora (their manifests): blind or shared, and
+    whose pre-annotations raters saw; the report warns where ratings are not independent."""
+    from emodata.root import labelstudio_dir
+    studies = []
+    for path in sorted(labelstudio_dir(root).glob("*.json")):
+        try:
+            m = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if m.get("corpus") not in corpora:
+            continue
+        study = {"name": path.stem, "corpus": m["corpus"], "blind": bool(m.get("blind")),
+                 "prefill": m.get("prefill"), "prefilled_samples": len(m.get("prefilled_samples") or [])}
+        notes = []
+        if not study["blind"] and (m.get("overlap") or 1) > 1:
+            notes.append("raters shared one Label Studio project and could read and edit each other's annotations")
+        if study["prefill"]:
+            notes.append(f"{study['prefilled_samples']:,} samples were shown pre-annotated by {study['prefill']} "
+                         "(anchoring)")
+        study["warning"] = "; ".join(notes) or None
+        studies.append(study)
+    return studies
+
+
+def _study_lines(s: dict) -> list[str]:
+    return [f"Label Studio study '{x['name']}' ({x['corpus']}): "
+            + (f"not independent: {x['warning']}" if x["warning"] else "blind, no pre-annotations")
+            for x in s.get("studies", [])]
+
+
 def render_html(summary: dict, table: RatingTable | None = None) -> str:
     s = summary
     parts = [f"<p>{html.escape(_settings(s))}.</p>"]
+    parts += [f"<p class={'warn' if x['warning'] else 'note'}>{html.escape(line)}.</p>"
+              for x, line in zip(s.get("studies", []), _study_lines(s))]
     if s.get("reason"):
         parts.append(f"<p class=warn>{html.escape(s['reason'])}</p>")
     if len(s["sections"]) > 1:
@@ -787,7 +820,7 @@ def render_html(summary: dict, table: RatingTable | None = None) -> str:
 
 def render_markdown(summary: dict) -> str:
     s = summary
-    lines = [f"# {_title(s)}", "", _settings(s) + ".", ""]
+    lines = [f"# {_title(s)}", "", _settings(s) + ".", ""] + [line + "." for line in _study_lines(s)] + [""]
     if s.get("reason"):
         lines += [f"**{s['reason']}**", ""]
 
@@ -845,7 +878,9 @@ def run_report(root, *, corpora=None, split=None, raters="all", level=None, fiel
                          f"({table.samples.num_rows:,} samples read, none with a rating)")
     if labels == "basic":
         table.labels = basic_labels(table.labels)
-    meta = {"dataset": Path(root).name, "corpora": corpora or store.corpora(root), "split": split,
+    corpora = corpora or store.corpora(root)
+    meta = {"dataset": Path(root).name, "corpora": corpora, "split": split,
+            "studies": annotation_studies(root, corpora),
             "condition": condition, "labels": labels}
     summary = analyse(table, field=field, level=level, raters=raters, n_boot=n_boot, seed=seed, ci=ci, meta=meta)
     if not summary["sections"]:

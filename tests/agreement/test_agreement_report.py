@@ -1,6 +1,7 @@
 """The report: sections, header counts, breakdowns, the CLI, outputs and degenerate inputs."""
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -305,3 +306,25 @@ def test_readable_heatmap_rater_labels_and_hardest_items(tmp_path):
     assert "{" not in re.search(r"<h3>Per rater</h3>.*?</table>", page, re.S).group(0)   # no raw JSON
     hardest = sec["difficulty"]["hardest"][0]
     assert hardest["text"].startswith("comment number") and hardest["text"] in page
+
+
+def test_label_studio_studies_that_are_not_independent_are_named(tmp_path):
+    """A shared (non-blind) study and pre-annotations shown to raters are said in the report header."""
+    samples = {f"s{i}": [{"rater_id": r, "rater_kind": "human", "labels": [["joy", "anger"][(i + k) % 2]]}
+                         for k, r in enumerate(("ls:a@x", "ls:b@x"))] for i in range(10)}
+    write_dataset(tmp_path / "ds", "toy", samples)
+    studies = tmp_path / "ds" / "annotation" / "labelstudio"
+    studies.mkdir(parents=True)
+    (studies / "pilot.json").write_text(json.dumps({"corpus": "toy", "blind": False, "overlap": 2,
+                                                    "prefill": "llm:m|cfsa@1", "prefilled_samples": ["s0", "s1"]}))
+    (studies / "main.json").write_text(json.dumps({"corpus": "toy", "blind": True, "overlap": 2, "prefill": None}))
+    (studies / "other.json").write_text(json.dumps({"corpus": "elsewhere", "blind": False, "overlap": 3}))
+    out = tmp_path / "r.html"
+    run_report(tmp_path / "ds", out=out, n_boot=0)
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert [s["name"] for s in summary["studies"]] == ["main", "pilot"]       # only this corpus's studies
+    text = html.unescape(out.read_text())
+    assert "Label Studio study 'main' (toy): blind, no pre-annotations" in text
+    assert ("study 'pilot' (toy): not independent: raters shared one Label Studio project and could read and edit "
+            "each other's annotations; 2 samples were shown pre-annotated by llm:m|cfsa@1") in text
+    assert "study 'pilot'" in out.with_suffix(".md").read_text()
