@@ -104,7 +104,6 @@ def bench_texts_pandas(n: int) -> dict:
 # -- images ------------------------------------------------------------------------------------------
 
 def make_images(n: int) -> tuple[Path, int]:
-    from PIL import Image
     root = WORK / f"images-{n}"
     if (root / "done").exists():
         return root, int((root / "done").read_text())
@@ -144,7 +143,7 @@ def bench_images_emodata(n: int) -> dict:
     from emodata.curate.duplicates import find_duplicates
     root, planted = make_images(n)
     t = time.perf_counter()
-    summary = find_duplicates(root, WORK / f"images-{n}-out", kinds=["image"], workers=2, memory_limit="1GB")
+    find_duplicates(root, WORK / f"images-{n}-out", kinds=["image"], workers=2, memory_limit="1GB")
     seconds, peak = time.perf_counter() - t, peak_mb()
     rows = pq.read_table(WORK / f"images-{n}-out" / "duplicates.parquet").to_pylist()
     groups: dict[str, list[int]] = {}

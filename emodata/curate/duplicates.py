@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import shutil
 import subprocess
 import unicodedata
 import uuid
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import store
+from ..root import media_dir
 
 KINDS = ("text", "image", "frame", "audio", "embedding")
 TRAIN_SPLITS = {"train"}
@@ -361,13 +362,6 @@ def _require(kind: str) -> None:
         raise DuplicateError(f"{kind} duplicates need {', '.join(missing)}; or leave out this kind with --kind")
 
 
-def _media_root(root: Path, corpus: str, media: dict[str, str | Path] | None) -> Path | None:
-    if media and corpus in media:
-        return Path(media[corpus])
-    src = store.corpus_metadata(root, corpus).get("source_root")
-    return Path(src) if src else None
-
-
 def _paths(batch: pa.Table, column: str, base: Path | None) -> list[tuple[int, str]]:
     if base is None or column not in batch.column_names:
         return []
@@ -406,7 +400,7 @@ def find_duplicates(root: str | Path | Mapping[str, str | Path], out: str | Path
         # spawned workers (none start unless media is hashed): no fork of the process holding DuckDB
         with ProcessPoolExecutor(max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
             for corpus in names:
-                base = _media_root(sources[corpus], corpus, media)
+                base = media_dir(sources[corpus], corpus, (media or {}).get(corpus))
                 for rb in store.iter_batches(sources[corpus], corpus, batch_size=batch_size,
                                              columns=[c for c in READ if c in store.SCHEMA.names]):
                     batch = pa.Table.from_batches([rb])

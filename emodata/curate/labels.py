@@ -37,12 +37,6 @@ class LabelQualityError(Exception):
     pass
 
 
-def _ratings(con, kinds: Sequence[str]) -> list[dict]:
-    kinds_sql = ", ".join("'" + k.replace("'", "''") + "'" for k in kinds)
-    rel = con.sql(f"SELECT id, rater_id, labels FROM ratings WHERE rater_kind IN ({kinds_sql}) AND len(labels) > 0")
-    return rel.to_arrow_table().to_pylist()
-
-
 def embeddings(root: str | Path, corpus: str, model: str | None = None) -> tuple[str, dict[str, np.ndarray]] | None:
     """(model, id -> vector) from ``derived/embeddings/<corpus>``: ``model`` or the one with most rows."""
     files = derived_parts(root, "embeddings", corpus)
@@ -121,9 +115,9 @@ def label_issues(root: str | Path, corpus: str, *, method: str = "dawid-skene", 
     con = store.connect(root, corpus)
     try:
         samples = con.sql("SELECT id, split, label, labels, native_label FROM samples").to_arrow_table().to_pylist()
-        rating_rows = _ratings(con, kinds)
     finally:
         con.close()
+    rating_rows = raters.corpus_ratings(root, corpus, kinds)
     info = {"corpus": corpus, "method": method, "kinds": list(kinds), "signals": []}
     model = None
     if rating_rows:

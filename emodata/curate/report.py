@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import store
-from ..root import reports_dir
+from ..root import media_dir, reports_dir
 
 TEMPLATE = Path(__file__).parent / "templates" / "curation_report.html"
 AUDIO_INLINE_BYTES = 400_000
@@ -84,8 +84,7 @@ def _media(root: Path, corpus: str, ids: list[str]) -> dict[str, str]:
                        ).to_arrow_table().to_pylist()
     finally:
         con.close()
-    src = store.corpus_metadata(root, corpus).get("source_root")
-    base = Path(src) if src else None
+    base = media_dir(root, corpus)
     out = {}
     for r in rows:
         parts = []

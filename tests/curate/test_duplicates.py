@@ -11,11 +11,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from corpus_fixtures import link_tree
 from curate_fixtures import write_rows
+
 from emodata.convert import get_converter
-from emodata.curate.duplicates import DuplicateError, find_duplicates, is_leakage, normalise_text
+from emodata.curate.duplicates import (
+    DuplicateError,
+    find_duplicates,
+    is_leakage,
+    normalise_text,
+)
 from emodata.store import write_corpus
 
 

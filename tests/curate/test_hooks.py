@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 from click.testing import CliRunner
+from curate_fixtures import crowd_corpus, write_rows
 from scipy.stats import spearmanr
 
-from curate_fixtures import crowd_corpus, write_rows
 from emodata.cli import main
 from emodata.curate.duplicates import find_duplicates
 from emodata.merge import merge

@@ -5,8 +5,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from curate_fixtures import CLASSES, crowd_corpus, write_rows
+
 from emodata.curate import raters
 from emodata.curate.labels import LabelQualityError, label_issues, write_label_issues
 

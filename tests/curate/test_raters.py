@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from curate_fixtures import planted_crowd, planted_multilabel
 from scipy.stats import spearmanr
 
-from curate_fixtures import planted_crowd, planted_multilabel
 from emodata.curate import raters
 
 

@@ -7,9 +7,9 @@ import subprocess
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from curate_fixtures import CLASSES, planted_crowd, write_rows
 from PIL import Image
 
-from curate_fixtures import CLASSES, planted_crowd, write_rows
 from emodata.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
