@@ -216,6 +216,9 @@ def label_issues(root: str | Path, corpus: str, *, method: str = "dawid-skene", 
                     "p_label_model": p_model, "label_vote_share": share, "consensus": cons, "annotator_agreement": agree,
                     "consensus_quality": cq, "p_label_classifier": p_clf, "predicted": predicted,
                     "n_ratings": n_ratings.get(i, 0), "reason": "; ".join(reasons)})
+    if not out:
+        raise LabelQualityError(f"{corpus}: nothing to judge the labels by: no ratings by {'/'.join(kinds)} raters "
+                                "and no derived/embeddings table (run the embed pipeline stage)")
     out.sort(key=lambda x: (-x["score"], x["label_vote_share"] if x["label_vote_share"] is not None else 1.0, x["id"]))
     for k, row in enumerate(out, 1):
         row["rank"] = k

@@ -79,6 +79,9 @@ def test_nothing_to_check_is_a_clear_error(tmp_path):
     write_rows(tmp_path, "bare", [{"id": "bare/1", "text": "hello"}])
     with pytest.raises(LabelQualityError, match="bare: no sample has a label or ratings"):
         label_issues(tmp_path, "bare")
+    write_rows(tmp_path, "gold", [{"id": "gold/1", "text": "hello", "label": "joy", "native_label": "joy"}])
+    with pytest.raises(LabelQualityError, match="gold: nothing to judge the labels by: no ratings by human raters"):
+        label_issues(tmp_path, "gold")
 
 
 def test_planted_multilabel_errors_rank_at_the_top(tmp_path):
