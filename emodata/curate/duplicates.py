@@ -76,7 +76,7 @@ def normalise_text(texts: pa.Array | Sequence[str | None]) -> pa.Array:
             values[i] = _fix(values[i])
         arr = pa.array(values, pa.string())
     arr = pc.utf8_lower(arr)
-    arr = pc.replace_substring_regex(arr, pattern=r"[^\p{L}\p{N}]+", replacement=" ")
+    arr = pc.replace_substring_regex(arr, pattern=r"[^\p{L}\p{M}\p{N}]+", replacement=" ")   # marks stay (Devanagari, Arabic)
     return pc.utf8_trim_whitespace(arr)
 
 

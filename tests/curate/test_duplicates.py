@@ -28,6 +28,7 @@ def test_normalisation_fixes_windows_1252_case_punctuation_and_unicode():
     got = normalise_text(["My company\x92s  DUTIES\u2026", "my company’s duties!", "ＦＵＬＬ width", "Straße", None,
                           "caf\u00c3\u00a9 ok"]).to_pylist()
     assert got == ["my company s duties", "my company s duties", "full width", "strasse", None, "café ok"]
+    assert normalise_text(["नमस्ते दुनिया!", "नमस दनिया"]).to_pylist() == ["नमस्ते दुनिया", "नमस दनिया"]  # marks kept
 
 
 def _pairs(summary, **match):
