@@ -32,11 +32,11 @@ def emodata(*args, cwd=REPO, block=()):
 def test_listing_and_help_work_without_any_extra():
     res = emodata("--help", block=EXTRA_PACKAGES)
     assert res.returncode == 0, res.stderr
-    for group in ("agreement", "annotate", "selfask", "pipeline", "convert", "merge", "split", "relabel"):
+    for group in ("agreement", "annotate", "selfask", "pipeline", "convert", "merge", "split", "relabel", "curate"):
         assert f"  {group} " in res.stdout
     bare = emodata(block=EXTRA_PACKAGES)
     assert bare.returncode in (0, 2) and "Commands:" in bare.stdout + bare.stderr
-    for group in ("agreement", "annotate", "selfask", "pipeline"):
+    for group in ("agreement", "annotate", "selfask", "pipeline", "curate"):
         res = emodata(group, "--help", block=EXTRA_PACKAGES)
         assert res.returncode == 0 and "Usage: emodata" in res.stdout, (group, res.stderr)
 
@@ -45,6 +45,8 @@ def test_listing_and_help_work_without_any_extra():
     (["selfask", "run", "{root}", "--corpus", "meld"], "llm"),
     (["annotate", "status", "{root}", "--name", "pilot"], "labelstudio"),
     (["pipeline", "faces", "{root}"], "pipelines"),
+    (["curate", "labels", "{root}", "--corpus", "meld"], "curate"),
+    (["relabel", "{root}", "--corpus", "meld", "--method", "dawid-skene"], "curate"),
 ])
 def test_a_missing_extra_names_the_pip_line(tmp_path, args, extra):
     root = tmp_path / "root"
