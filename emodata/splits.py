@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import store
+from .components import Components
 from .root import atomic_path, atomic_write_text, named_split_dir
 from .schema import SCHEMA
 
@@ -55,25 +56,18 @@ def groups_of(rows: list[dict], by: str) -> list[str]:
     for any key stay alone)."""
     keys = by.split("+")
     columns = [_key_values(rows, k) for k in keys]
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    comp = Components()
     nodes = []
     for i, r in enumerate(rows):
         values = [f"{k}={c[i]}" for k, c in zip(keys, columns) if c[i] is not None]
         if not values:
             values = [f"row={r['id']}"]
         for v in values[1:]:
-            parent[find(v)] = find(values[0])
+            comp.attach(v, values[0])
         nodes.append(values[0])
     if len(keys) == 1:
         return [n.split("=", 1)[1] for n in nodes]
-    return [find(n).split("=", 1)[1] for n in nodes]
+    return [comp.find(n).split("=", 1)[1] for n in nodes]
 
 
 def assign(groups: Sequence[str], labels: Sequence[str], weights: Sequence[float], seed: int,
@@ -151,24 +145,14 @@ def join_duplicates(rows: list[dict], groups: list[str], folder: str | Path) -> 
     except FileNotFoundError:
         raise SplitError(f"{folder}: no duplicates.parquet (run emodata curate duplicates ROOT --out DIR)") from None
     group_of = dict(zip((r["id"] for r in rows), groups))
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    comp = Components()
     first: dict[str, str] = {}
     for d in dup:
         g = group_of.get(d["id"])
         if g is None:
             continue
-        other = first.setdefault(d["group"], g)
-        a, b = find(g), find(other)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    new = [find(g) for g in groups]
+        comp.join(g, first.setdefault(d["group"], g))
+    new = [comp.find(g) for g in groups]
     return new, len(set(groups)) - len(set(new))
 
 

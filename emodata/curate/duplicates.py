@@ -34,7 +34,7 @@ import unicodedata
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import store
+from ..components import Components
 from ..root import media_dir
 
 KINDS = ("text", "image", "frame", "audio", "embedding")
@@ -187,23 +188,6 @@ class _Index:
         return sids
 
 
-def _components(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Union-find: node -> smallest node of its connected component."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
-
-
 def _text_groups(ix: _Index, min_words: int) -> None:
     ix.con.execute(f"""
         INSERT INTO members
@@ -250,7 +234,7 @@ def _hash_groups(ix: _Index, kind: str, max_distance: int) -> None:
     pairs = _band_pairs(ix, bands, max_distance)
     close = list(zip(pairs["a"].to_pylist(), pairs["b"].to_pylist(), pairs["d"].to_pylist()))
     counts = distinct.column(1).to_numpy()
-    comp = _components([(a, b) for a, b, _ in close])
+    comp = Components.of_pairs([(a, b) for a, b, _ in close])
     nearest = {k: 0 for k in np.flatnonzero(counts > 1).tolist()}
     for a, b, d in close:
         for k in (a, b):
@@ -287,7 +271,7 @@ def _audio_groups(ix: _Index, prints: dict[int, list[int]], similarity: float) -
 
 def _insert_pair_groups(ix: _Index, kind: str, close: list[tuple[int, int, float]]) -> None:
     """Groups = connected components of verified pairs (sample ids); score = best similarity."""
-    comp = _components([(a, b) for a, b, _ in close])
+    comp = Components.of_pairs([(a, b) for a, b, _ in close])
     best: dict[int, float] = {}
     for a, b, s in close:
         for k in (a, b):
