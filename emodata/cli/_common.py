@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 # command groups -> the extra that provides their third-party packages
-EXTRAS = {"annotate": "labelstudio", "selfask": "llm", "pipeline": "pipelines",
-          "curate": "curate"}
+EXTRAS = {"annotate": "labelstudio", "selfask": "llm", "pipeline": "pipelines", "curate": "curate"}
 
 
 def console():
@@ -40,9 +39,9 @@ def need(module: str, group: str):
                                    f"pip install 'emodata[{extra}]'") from None
 
 
-def root_argument(exists: bool = True):
-    """The dataset root as the first positional argument, the same for every command."""
-    return click.argument("root", type=click.Path(exists=exists, file_okay=False, path_type=Path))
+def root_argument():
+    """An existing dataset root as the first positional argument, the same for every command."""
+    return click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
 def read_ids(ids: str | None) -> list[str] | None:
