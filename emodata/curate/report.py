@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from .. import store
 from ..root import media_dir, reports_dir
+from .raters import rater_report_path
 
 TEMPLATE = Path(__file__).parent / "templates" / "curation_report.html"
 AUDIO_INLINE_BYTES = 400_000
@@ -101,7 +102,7 @@ def _media(root: Path, corpus: str, ids: list[str]) -> dict[str, str]:
 def _raters_section(root: Path, corpora: list[str]) -> str:
     parts = ["<h2>Rater reliabilities</h2>"]
     for corpus in corpora:
-        path = reports_dir(root) / "raters" / f"{corpus}.json"
+        path = rater_report_path(root, corpus)
         if not path.is_file():
             parts.append(f"<p class='small'>{_e(corpus)}: no rater report; run <code>emodata relabel ROOT --corpus "
                          f"{_e(corpus)} --method dawid-skene</code>.</p>")
