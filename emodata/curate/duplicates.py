@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 from .. import store
 from ..components import Components
-from ..root import media_dir
+from ..root import derived_parts, media_dir
 
 KINDS = ("text", "image", "frame", "audio", "embedding")
 TRAIN_SPLITS = {"train"}
@@ -284,8 +284,7 @@ def _insert_pair_groups(ix: _Index, kind: str, close: list[tuple[int, int, float
 
 def _embedding_groups(ix: _Index, sources: dict[str, Path], similarity: float, seed: int = 0) -> None:
     """Near-duplicates per embedding model: random-hyperplane LSH candidates, verified by cosine."""
-    files = [f for c, root in sources.items()
-             for f in sorted((root / "derived" / "embeddings" / c).glob("part-*.parquet"))]
+    files = [f for c, root in sources.items() for f in derived_parts(root, "embeddings", c)]
     if not files:
         return
     ix.con.read_parquet([str(f) for f in files], union_by_name=True).create_view("emb_parts", replace=True)
