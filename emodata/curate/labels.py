@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import store
-from ..root import derived_parts
+from ..root import atomic_path, atomic_write_text, derived_parts, reports_dir
 from . import raters
 
 COLUMNS = ("rank", "id", "split", "label", "score", "p_label_model", "label_vote_share", "consensus",
@@ -227,11 +227,16 @@ def label_issues(root: str | Path, corpus: str, *, method: str = "dawid-skene", 
     return table, info
 
 
+def label_issues_path(root: str | Path, corpus: str) -> Path:
+    """Where ``curate labels`` writes a corpus's ranking (read by the curation report)."""
+    return reports_dir(root) / "curation" / f"{corpus}.labels.parquet"
+
+
 def write_label_issues(root: str | Path, corpus: str, table: pa.Table, info: dict, out: str | Path | None = None) -> Path:
-    """``<root>/reports/curation/<corpus>.labels.parquet`` (+ ``.json`` with the signals used), atomically."""
+    """:func:`label_issues_path` or ``out`` (+ ``.json`` with the signals used), atomically."""
     import pyarrow.parquet as pq
-    dest = Path(out) if out else Path(root) / "reports" / "curation" / f"{corpus}.labels.parquet"
-    with store.atomic_path(dest) as tmp:
+    dest = Path(out) if out else label_issues_path(root, corpus)
+    with atomic_path(dest) as tmp:
         pq.write_table(table, tmp)
-    store.atomic_write_text(dest.with_suffix(".json"), json.dumps(info, indent=2))
+    atomic_write_text(dest.with_suffix(".json"), json.dumps(info, indent=2))
     return dest

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from .. import store
 from ..root import media_dir, reports_dir
+from .labels import label_issues_path
 from .raters import rater_report_path
 
 TEMPLATE = Path(__file__).parent / "templates" / "curation_report.html"
@@ -122,7 +123,7 @@ def _raters_section(root: Path, corpora: list[str]) -> str:
 def _labels_section(root: Path, corpora: list[str], top: int) -> str:
     parts = ["<h2>Most likely label errors</h2>"]
     for corpus in corpora:
-        path = reports_dir(root) / "curation" / f"{corpus}.labels.parquet"
+        path = label_issues_path(root, corpus)
         if not path.is_file():
             parts.append(f"<p class='small'>{_e(corpus)}: no ranking; run <code>emodata curate labels ROOT --corpus "
                          f"{_e(corpus)}</code>.</p>")
