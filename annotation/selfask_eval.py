@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from .. import store
+from ..root import atomic_path, atomic_write_text
 from ..taxonomy import get_taxonomy
 from .selfask import read_traces
 
@@ -151,7 +152,7 @@ def write_report(report: dict, out: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     stem = "selfask-" + "".join(c if c.isalnum() or c in "._-" else "_" for c in report["rater_id"])[:100]
     paths = {"json": out / f"{stem}.json", "png": out / f"{stem}-reliability.png"}
-    store.atomic_write_text(paths["json"], json.dumps(report, indent=2))
+    atomic_write_text(paths["json"], json.dumps(report, indent=2))
     fig, ax = plt.subplots(figsize=(4, 4))
     try:
         ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
@@ -166,7 +167,7 @@ def write_report(report: dict, out: str | Path) -> dict[str, Path]:
                title=f"ECE {ece:.3f}" if ece is not None else "no confidences")
         ax.legend(loc="upper left", fontsize=7)
         fig.tight_layout()
-        with store.atomic_path(paths["png"]) as tmp:
+        with atomic_path(paths["png"]) as tmp:
             fig.savefig(tmp, format="png", dpi=100)
     finally:
         plt.close(fig)

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 from .. import store
 from ..components import Components
-from ..root import derived_parts, media_dir
+from ..root import derived_parts, media_dir, replace_dir
 
 KINDS = ("text", "image", "frame", "audio", "embedding")
 TRAIN_SPLITS = {"train"}
@@ -437,7 +437,7 @@ def find_duplicates(root: str | Path | Mapping[str, str | Path], out: str | Path
                        f"TO '{result / 'duplicates.parquet'}' (FORMAT parquet)")
         (result / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         ix.con.close()
-        store.replace_dir(result, out)
+        replace_dir(result, out)
     finally:
         ix.con.close()
         shutil.rmtree(tmp, ignore_errors=True)

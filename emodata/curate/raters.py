@@ -266,6 +266,7 @@ def relabel(root, corpus: str, method: str = "dawid-skene", kinds: Iterable[str]
     import json
 
     from .. import store
+    from ..root import atomic_write_text
     kinds = tuple(kinds)
     model = fit(corpus_ratings(root, corpus, kinds), method, seed=seed)
 
@@ -276,6 +277,6 @@ def relabel(root, corpus: str, method: str = "dawid-skene", kinds: Iterable[str]
 
     changed = store.recompute_soft_labels(root, corpus, kinds, posterior=posterior)
     path = rater_report_path(root, corpus)
-    store.atomic_write_text(path, json.dumps(model.raters, indent=2))
+    atomic_write_text(path, json.dumps(model.raters, indent=2))
     return {"changed": changed, "report": path, "raters": len(model.raters), "notes": model.notes,
             "multilabel": model.multilabel}

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import store
-from ..root import media_dir, reports_dir
+from ..root import atomic_write_text, media_dir, reports_dir
 from .labels import label_issues_path
 from .raters import rater_report_path
 
@@ -204,5 +204,5 @@ def write_report(root: str | Path, corpora: Sequence[str] | None = None, duplica
                  top: int = 25, dest: str | Path | None = None) -> Path:
     """Write the report (default ``ROOT/reports/curation/report.html``) atomically; returns its path."""
     dest = Path(dest) if dest else reports_dir(root) / "curation" / "report.html"
-    store.atomic_write_text(dest, render(root, corpora, duplicates, top))
+    atomic_write_text(dest, render(root, corpora, duplicates, top))
     return dest
