@@ -180,7 +180,12 @@ def export_folder(root: str | Path, dest: str | Path, corpora: list[str] | None 
     root, dest = Path(root), Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} already exists; choose a new folder")
-    names = corpora or store.corpora(root)
+    found = store.corpora(root)
+    missing = [c for c in corpora or () if c not in found] if found else ["(any)"]
+    if missing:
+        raise FileNotFoundError(f"{root}: no converted corpus {', '.join(missing)} under data/ "
+                                "(convert one first: emodata convert CORPUS SRC --out ROOT)")
+    names = corpora or found
     with atomic_dir(dest) as tmp:
         for corpus in names:
             patch = store.pending(root, corpus)

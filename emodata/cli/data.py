@@ -194,13 +194,7 @@ def compact(root, corpora):
 @click.option("--corpus", "corpora", multiple=True, help="corpora to include (default: all)")
 def export(root, dest, corpora):
     """Write a Hub-ready folder: data/<corpus>/<split>/*.parquet plus a dataset card."""
-    from .. import store
     from ..root import export_folder
-    found = store.corpora(root)
-    missing = [c for c in corpora if c not in found] if found else ["(any)"]
-    if missing:
-        raise click.ClickException(f"{root}: no converted corpus {', '.join(missing)} under data/ "
-                                   "(convert one first: emodata convert CORPUS SRC --out ROOT)")
     try:
         export_folder(root, dest, corpora or None)
     except (FileNotFoundError, FileExistsError) as e:
