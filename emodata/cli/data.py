@@ -47,8 +47,6 @@ def convert(corpus, src, root, strict):
         converter = get_converter(corpus)
     except KeyError as e:
         raise click.ClickException(str(e.args[0])) from None
-    if not src.exists():
-        raise click.ClickException(f"{src}: no such file or folder (the {converter.name} release in its native layout)")
     with progress() as bar:
         task = bar.add_task(f"converting {converter.name}", total=None)
         try:
