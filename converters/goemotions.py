@@ -101,8 +101,8 @@ class GoEmotions(Converter):
                                   dialogue_id=pl.col("link_id") if "link_id" in meta else pl.lit(None, pl.String),
                                   extra=pl.struct(meta) if meta else pl.lit(None)))
         yield cols.rows(gold.join(comments.select("native_id"), on="native_id", how="anti", maintain_order="left"))
-        yield cols.rows(comments.drop(meta), ratings.select("native_id", "rater_id", "labels", "native", LOC),
-                        drop_null_extra=True)
+        yield cols.rows(comments.drop(meta).sort("split", maintain_order=True),    # the store slices it per split
+                        ratings.select("native_id", "rater_id", "labels", "native", LOC), drop_null_extra=True)
 
 
 CONVERTER = GoEmotions()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import csv
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -62,8 +61,9 @@ class Columns:
         Same header check, same skipped blank lines; a row with the wrong number of fields is
         an error (or skipped when lenient). ``flags``: columns of 0/1 cells (multi-hot labels),
         returned as booleans; a row with any other value there is an error naming the columns.
-        Several files of one layout are parsed in parallel and concatenated in order (a column
-        one of them lacks is null there)."""
+        Several files of one layout are parsed in parallel, a thread each (three files on two cores
+        take 1.5 files' time, not 2), and concatenated in order (a column one of them lacks is null
+        there)."""
         dialect = {"delimiter": delimiter, "quoting": quoting, "encoding": encoding, "header": fieldnames is None}
 
         def load(rel: str):
@@ -81,7 +81,7 @@ class Columns:
             return p, header, table.select(list(columns_of.values())).rename_columns(list(columns_of)), invalid
 
         if len(rels) > 1:
-            with ThreadPoolExecutor(min(len(rels), os.cpu_count() or 1)) as pool:
+            with ThreadPoolExecutor(min(len(rels), 32)) as pool:
                 loaded = list(pool.map(load, rels))
         else:
             loaded = [load(rels[0])]
@@ -314,6 +314,8 @@ class Columns:
                                                pl.format(f"{key} '{{}}' is not one of {allowed}", pl.col(key))))
             elif c.defaults.get(key) is not None and c.defaults[key] not in allowed:
                 raise ConversionError(f"{key} {c.defaults[key]!r} is not one of {allowed}")
+        if not samples.height and (ratings is None or not ratings.height):
+            return pa.Table.from_batches([], SCHEMA)   # not SCHEMA.empty_table(): it imports pandas
         samples = self._check_labels(self._check_labels(samples, "native_labels"), "native_label")
         n = samples.height
         vocab = _Vocab()
@@ -611,14 +613,17 @@ def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int,
     has[rows] = True
     if not len(rows):
         return _Soft.empty(), np.full(n, -1, np.int64), _Listed(None, n, np.zeros(n, bool)), has
-    keys, first, inverse = np.unique(rows * V + terms, return_index=True, return_inverse=True)
+    rank_name = vocab.name_rank()
+    # one key per (row, label), ordered by row, then label name: the all-inclusive order
+    keys, first, inverse = np.unique(rows * V + rank_name[terms], return_index=True, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights, len(keys))          # counts[label] += 1/k, in rating order
-    krow, kterm = keys // V, keys % V
+    krow, kterm = keys // V, np.argsort(rank_name)[keys % V]
     seq = np.lexsort((first, krow))                                     # sum(counts.values()): first-seen order
     total = np.bincount(krow[seq], counts[seq], n)
     probs = counts / total[krow]
-    rank_name = vocab.name_rank()
-    order = np.lexsort((rank_name[kterm], -counts, krow))               # by count, then name
+    # by count (descending), then name: a stable sort of (row, rank of the count) keeps name order
+    distinct, count_rank = np.unique(-counts, return_inverse=True)
+    order = np.argsort(krow * len(distinct) + count_rank.ravel(), kind="stable")
     soft = _Soft(krow[order], kterm[order], probs[order])
     # plurality: every label within rel_tol 1e-9 of the top count (the row's first in soft order)
     heads = np.flatnonzero(np.r_[True, soft.rows[1:] != soft.rows[:-1]])
@@ -630,8 +635,7 @@ def _aggregate(rows: np.ndarray, terms: np.ndarray, weights: np.ndarray, n: int,
     label = np.full(n, -1, np.int64)
     sole = tied & (n_top[krow] == 1)
     label[krow[sole]] = kterm[sole]
-    inc = np.lexsort((rank_name[kterm], krow))
-    return soft, label, _Listed((krow[inc], kterm[inc]), n, has), has
+    return soft, label, _Listed((krow, kterm), n, has), has
 
 
 def _text(message: pl.Expr | str) -> pl.Expr:
@@ -733,16 +737,19 @@ def _cast(array, type_: pa.DataType) -> pa.Array:
 
 def multi_hot(frame: pl.DataFrame, columns: Sequence[str], sep: str = ",") -> tuple[pl.Series, pl.Series]:
     """Per row, the names of the boolean ``columns`` that are true (multi-hot -> labels), in column
-    order: as lists and as ``sep``-joined text. Built once per distinct pattern."""
-    hot = np.column_stack([frame[c].fill_null(False).to_numpy() for c in columns]
-                          + [np.ones(frame.height, bool)])        # a constant column: never zero bytes wide
-    packed = np.packbits(hot, axis=1)
-    packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))          # whole 64-bit words per row
-    words = np.ascontiguousarray(packed).view(np.uint64)
-    keys = words[:, 0] if words.shape[1] == 1 else words.view(np.dtype((np.void, words.shape[1] * 8))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    names = [[c for c, h in zip(columns, p) if h] for p in hot[first].tolist()]
-    index = pl.Series(inverse.ravel())
+    order: as lists and as ``sep``-joined text. Each row's pattern is packed into 64-bit words;
+    the names are built once per distinct pattern."""
+    words = {}
+    for start in range(0, len(columns), 64):
+        word = np.zeros(frame.height, np.uint64)
+        for bit, c in enumerate(columns[start:start + 64]):
+            word |= frame[c].fill_null(False).to_numpy().astype(np.uint64) << np.uint64(bit)
+        words[f"w{start}"] = word
+    keys = pl.DataFrame(words, height=frame.height)
+    distinct = keys.unique(maintain_order=True).with_row_index("_j")
+    index = keys.join(distinct, on=list(words), how="left", maintain_order="left")["_j"]
+    names = [[c for i, c in enumerate(columns) if pattern[i // 64] >> (i % 64) & 1]
+             for pattern in distinct.drop("_j").iter_rows()]
     return (pl.Series(names, dtype=pl.List(pl.String)).gather(index),
             pl.Series([sep.join(n) for n in names], dtype=pl.String).gather(index))
 
@@ -750,46 +757,45 @@ def multi_hot(frame: pl.DataFrame, columns: Sequence[str], sep: str = ",") -> tu
 # -- extra as JSON ---------------------------------------------------------------------------
 
 _ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"))
+_NEEDS_ESCAPE = r'["\\\x00-\x1f]'                     # a quote, a backslash or a control character
+_LONG_ESCAPE = r"[\x00-\x07\x0b\x0e-\x1f]"               # a control character JSON writes as \u00XX
 
 
-def _special_bytes(series: pl.Series) -> tuple[bool, bool]:
-    """Whether any text needs a JSON escape (a quote, backslash or control character) and whether
-    any holds a control character without a short escape (``\\u00XX``)."""
-    text = series.to_arrow()
-    if not pa.types.is_large_string(text.type) and not pa.types.is_string(text.type):
-        text = text.cast(pa.large_string())
-    data = text.buffers()[2]
-    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-    control = raw[raw < 0x20] if len(raw) and raw.min() < 0x20 else raw[:0]
-    special = bool(len(control)) or series.str.contains('"', literal=True).any() \
-        or series.str.contains("\\", literal=True).any()
-    return bool(special), bool(np.isin(control, (8, 9, 10, 12, 13), invert=True).any())
-
-
-def _json_values(series: pl.Series) -> pl.Series:
-    """Each value as ``json.dumps`` writes it (Python's encoder for floats and nested values); null stays null."""
-    dtype = series.dtype
-    special, control = _special_bytes(series) if dtype == pl.String else (False, False)
-    if dtype == pl.String and not control:
-        text = pl.col("v")
-        if special:
-            for old, new in _ESCAPES:
-                text = text.str.replace_all(old, new, literal=True)
-        return series.to_frame("v").select(pl.lit('"') + text + pl.lit('"')).to_series()
-    if dtype.is_integer():
-        return series.cast(pl.String)
-    if isinstance(dtype, pl.List) and dtype.inner == pl.String and not any(_special_bytes(series.explode().drop_nulls())):
-        items = pl.col("v").list.eval((pl.lit('"') + pl.element() + pl.lit('"')).fill_null("null")).list.join(", ")
-        return series.to_frame("v").select(pl.lit("[") + items + pl.lit("]")).to_series()
-    if isinstance(dtype, pl.List) and dtype.inner.is_integer():
-        items = pl.col("v").list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(", ")
-        return series.to_frame("v").select(pl.lit("[") + items + pl.lit("]")).to_series()
-    if dtype == pl.Boolean:
-        return series.replace_strict({True: "true", False: "false"}, return_dtype=pl.String)
-    if isinstance(dtype, pl.Struct):
-        return pl.Series(json_objects(series), dtype=pl.String)
-    return pl.Series([None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
-                      for v in series.to_list()], dtype=pl.String)
+def _json_columns(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Per column, its values as ``json.dumps`` writes them (Python's encoder for floats, nested
+    values and texts with rare control characters); null stays null. Texts are checked for
+    characters to escape in one parallel pass over all columns."""
+    texts = {k: pl.col(k) if t == pl.String else pl.col(k).explode() for k, t in frame.schema.items()
+             if t == pl.String or (isinstance(t, pl.List) and t.inner == pl.String)}
+    escape = frame.select(t.str.contains(_NEEDS_ESCAPE).any().alias(k) for k, t in texts.items()
+                          ).row(0, named=True) if texts else {}
+    long_escape = frame.select(t.str.contains(_LONG_ESCAPE).any().alias(k) for k, t in texts.items()
+                               if escape[k]).row(0, named=True) if any(escape.values()) else {}
+    out = []
+    for k, dtype in frame.schema.items():
+        col = pl.col(k)
+        if dtype == pl.String and not long_escape.get(k):
+            text = col
+            if escape[k]:
+                for old, new in _ESCAPES:
+                    text = text.str.replace_all(old, new, literal=True)
+            out.append(pl.lit('"') + text + pl.lit('"'))
+        elif dtype.is_integer():
+            out.append(col.cast(pl.String))
+        elif isinstance(dtype, pl.List) and dtype.inner == pl.String and not escape[k]:
+            items = col.list.eval((pl.lit('"') + pl.element() + pl.lit('"')).fill_null("null")).list.join(", ")
+            out.append(pl.lit("[") + items + pl.lit("]"))
+        elif isinstance(dtype, pl.List) and dtype.inner.is_integer():
+            items = col.list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(", ")
+            out.append(pl.lit("[") + items + pl.lit("]"))
+        elif dtype == pl.Boolean:
+            out.append(col.replace_strict({True: "true", False: "false"}, return_dtype=pl.String))
+        elif isinstance(dtype, pl.Struct):
+            out.append(pl.lit(pl.Series(json_objects(frame[k]), dtype=pl.String)))
+        else:
+            out.append(pl.lit(pl.Series([None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
+                                         for v in frame[k].to_list()], dtype=pl.String)))
+    return [e.alias(k) for e, k in zip(out, frame.columns)]
 
 
 def json_objects(extra: pl.Series, drop_nulls: bool = False) -> pa.Array:
@@ -801,16 +807,15 @@ def json_objects(extra: pl.Series, drop_nulls: bool = False) -> pa.Array:
         return pa.nulls(n, pa.string())
     parts = extra.struct.unnest()
     keys = sorted(parts.columns)
-    values = pl.DataFrame({k: _json_values(parts[k]) for k in keys})
-    items = [pl.lit(json.dumps(k, ensure_ascii=False) + ": ") + (pl.col(k) if drop_nulls else pl.col(k).fill_null("null"))
-             for k in keys]
-    body = pl.concat_str(items, separator=", ", ignore_nulls=True)
-    text = pl.lit("{") + body + pl.lit("}")
+    values = _json_columns(parts.select(keys))
+    items = [pl.lit(json.dumps(k, ensure_ascii=False) + ": ") + (v if drop_nulls else v.fill_null("null"))
+             for k, v in zip(keys, values)]
+    text = pl.lit("{") + pl.concat_str(items, separator=", ", ignore_nulls=True) + pl.lit("}")
     if drop_nulls:
         text = pl.when(pl.any_horizontal(pl.col(k).is_not_null() for k in keys)).then(text)
     if extra.null_count():
         text = pl.when(pl.lit(extra.is_not_null())).then(text)
-    return values.select(text.alias("x"))["x"].to_arrow().cast(pa.string())
+    return parts.select(text.alias("x"))["x"].to_arrow().cast(pa.string())
 
 
 __all__ = ["Columns", "json_objects", "multi_hot", "repr_message", "floats", "float_rule", "ints", "int_rule", "LOC"]

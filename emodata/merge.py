@@ -191,7 +191,7 @@ def merge(roots: Sequence[str | Path], dest: str | Path, target: str, *, corpora
                         if writer is None:
                             part = root_paths.corpus_dir(tmp, corpus) / split / store.part_name(0)
                             part.parent.mkdir(parents=True)
-                            writer = pq.ParquetWriter(part, SCHEMA, compression="zstd")
+                            writer = pq.ParquetWriter(part, SCHEMA, **store.WRITE_OPTIONS)
                         writer.write_table(table)
                         rep.rows_out += table.num_rows
                         rep.splits_out[split] += table.num_rows

@@ -128,6 +128,36 @@ def test_large_splits_are_sharded_and_reports_do_not_go_stale(formats, tmp_path,
     assert not report.exists()
 
 
+def test_columnar_batches_are_grouped_by_split_in_row_groups_and_shards(tmp_path, monkeypatch):
+    """A columnar batch with its splits interleaved lands in each split's files in its own order,
+    in row groups of ROW_GROUP_ROWS and shards of about SHARD_ROWS."""
+    import emodata.store as store
+    from emodata.columnar import Columns
+    from emodata.convert import Converter
+
+    class Interleaved(Converter):
+        name = "toy"
+        label_map = {"joy": "joy"}
+        defaults = {"language": "en", "modalities": ["text"], "perspective": "perceived", "elicitation": "natural"}
+
+        def samples(self, ctx):
+            yield Columns(ctx).rows(pl.DataFrame({"native_id": [f"s{i:03d}" for i in range(400)],
+                                                  "split": [("train", "test", "train", "validation")[i % 4] for i in range(400)],
+                                                  "native_label": ["joy"] * 400}))
+
+    monkeypatch.setattr(store, "SHARD_ROWS", 150)
+    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 40)
+    (tmp_path / "src").mkdir()
+    summary = write_corpus(Interleaved(), tmp_path / "src", tmp_path / "out")
+    assert summary["splits"] == {"test": 100, "train": 200, "validation": 100}
+    for split, first in (("train", 0), ("test", 1), ("validation", 3)):
+        files = sorted((tmp_path / "out" / "data" / "toy" / split).glob("*.parquet"))
+        ids = [i for f in files for i in pq.read_table(f, columns=["id"])["id"].to_pylist()]
+        assert ids == [f"toy/s{i:03d}" for i in range(first, 400, 4 if split != "train" else 2)]
+        groups = [pq.ParquetFile(f).metadata.row_group(g).num_rows for f in files for g in range(pq.ParquetFile(f).num_row_groups)]
+        assert max(groups) == 40 and len(files) == (2 if split == "train" else 1)
+
+
 def test_upsert_is_idempotent_and_updates_in_place(root, tmp_path):
     import shutil
     work = tmp_path / "w"
