@@ -9,7 +9,7 @@ Native layout (licensed release)::
                                           "EmoClass_Second", "EmoAct", "EmoVal", "EmoDom"}}}  (optional)
 
 Consensus code X (no agreement) keeps the row with no canonical label; the soft label then
-comes from the raters. Arousal/valence/dominance are 1-7 means; each rater's values are kept on
+comes from the raters. A segment listed twice in the consensus file is a data error. Arousal/valence/dominance are 1-7 means; each rater's values are kept on
 the same scale. ``Unknown`` speaker/gender become null. Split names vary by release: Train,
 Development/Validation, Test1, Test2, Test3 -> train, validation, test1, test2, test3.
 A rater's "Other-<free text>" primary emotion maps to ``other`` with the text kept verbatim.
@@ -17,12 +17,17 @@ A rater's "Other-<free text>" primary emotion maps to ``other`` with the text ke
 from __future__ import annotations
 
 import json
+import math
 
+import polars as pl
+
+from emodata.columnar import LOC, Columns, float_rule, floats, repr_message
 from emodata.convert import ConversionContext, ConversionError, Converter
 
 CONSENSUS = ("Labels/labels_consensus.csv", "Labels/labels_concensus.csv", "labels_consensus.csv",
              "labels_concensus.csv")
 DETAILED = ("Labels/labels_detailed.json", "labels_detailed.json")
+COLUMNS = ["FileName", "EmoClass", "EmoAct", "EmoVal", "EmoDom", "SpkrID", "Gender", "Split_Set"]
 SPLITS = {"Train": "train", "Development": "validation", "Validation": "validation", "Test1": "test1",
           "Test2": "test2", "Test3": "test3"}
 CODES = {"A": "anger", "H": "happiness", "S": "sadness", "N": "neutral", "U": "surprise", "F": "fear",
@@ -31,14 +36,18 @@ WORDS = {"angry": "anger", "anger": "anger", "happy": "happiness", "happiness": 
          "sadness": "sadness", "neutral": "neutral", "surprise": "surprise", "surprised": "surprise",
          "fear": "fear", "fearful": "fear", "disgust": "disgust", "disgusted": "disgust",
          "contempt": "contempt", "contemptuous": "contempt", "other": "other"}
+MISSING = ("", "Unknown", "NaN")
+RATING_COLUMNS = ("native_id", "rater_id", "word", "native", "valence", "arousal", "dominance", "_problem")
 
 
 def _float(value: str | float | None) -> float | None:
-    return None if value in (None, "", "Unknown", "NaN") else float(value)
+    """``float()`` of a rater's value; the missing markers and NaN are None (as rescaling makes NaN)."""
+    number = None if value in (None, *MISSING) else float(value)
+    return None if number is None or math.isnan(number) else number
 
 
-def _known(value: str) -> str | None:
-    return None if value in ("", "Unknown") else value
+def _number(column: str) -> pl.Expr:
+    return pl.when(pl.col(column).is_in(MISSING)).then(None).otherwise(floats(column))
 
 
 class MspPodcast(Converter):
@@ -47,41 +56,73 @@ class MspPodcast(Converter):
     vad_scale = "1-7"
     defaults = {"language": "en", "modalities": ["audio"], "perspective": "perceived", "elicitation": "natural"}
 
-    def rater_ratings(self, ctx: ConversionContext, raters: dict, det: str) -> list[dict]:
+    def rater_ratings(self, ctx: ConversionContext, stems: list[str], detailed: dict, det: str) -> pl.DataFrame:
+        """One row per rater of each segment, in segment and rater order: the major emotion as a
+        word, the rater's record as JSON, VAD on 1-7, and the first problem with the rater's record
+        (the message row-by-row conversion gives it; the segment is then a data error)."""
+        if not isinstance(detailed, dict):
+            raise ConversionError("expected an object of segments, each an object of raters", ctx.src / det)
+        encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode     # json.dumps without its set-up
         out = []
-        for worker, r in raters.items():
-            major = str(r.get("EmoClass_Major", "")).strip()
-            word = "other" if major.lower().startswith("other") else major.lower()
-            if word not in WORDS:
-                raise ConversionError(f"{det}, rater {worker}: unknown EmoClass_Major {major!r}; expected one of "
-                                      f"{sorted(WORDS)} or Other-<text>")
-            out.append(ctx.rating(worker, labels=[word], native=json.dumps(r, ensure_ascii=False, sort_keys=True),
-                                  valence=_float(r.get("EmoVal")), arousal=_float(r.get("EmoAct")),
-                                  dominance=_float(r.get("EmoDom"))))
-        return out
+        for stem in stems:
+            raters = detailed.get(f"{stem}.wav", detailed.get(stem)) or {}
+            for worker, r in raters.items() if isinstance(raters, dict) else [("?", raters)]:
+                word, values, problem = None, (None, None, None), None
+                if not isinstance(r, dict):
+                    problem = f"{det}, rater {worker}: expected an object of EmoClass_Major, EmoAct, EmoVal and EmoDom"
+                else:
+                    major = str(r.get("EmoClass_Major", "")).strip()
+                    word = "other" if major.lower().startswith("other") else major.lower()
+                    try:
+                        if word not in WORDS:
+                            raise ConversionError(f"{det}, rater {worker}: unknown EmoClass_Major {major!r}; "
+                                                  f"expected one of {sorted(WORDS)} or Other-<text>")
+                        values = (_float(r.get("EmoVal")), _float(r.get("EmoAct")), _float(r.get("EmoDom")))
+                        if not all(v is None or 1 <= v <= 7 for v in values):     # the message rating() gives
+                            ctx.rating(worker, labels=[word], valence=values[0], arousal=values[1], dominance=values[2])
+                    except ConversionError as e:
+                        problem = e.message
+                    except (ValueError, TypeError) as e:
+                        problem = f"{type(e).__name__}: {e}"
+                out.append((stem, worker, word, None if problem else encode(r), *values, problem))
+        columns = list(zip(*out)) or [()] * len(RATING_COLUMNS)
+        return pl.DataFrame({c: pl.Series(values, dtype=pl.Float64 if c in ("valence", "arousal", "dominance")
+                                          else pl.String) for c, values in zip(RATING_COLUMNS, columns)})
 
     def samples(self, ctx: ConversionContext):
         consensus = ctx.find(*CONSENSUS, expect="Labels/labels_consensus.csv")
-        rel = str(consensus.relative_to(ctx.src))
         det = ctx.first(*DETAILED)
-        detailed: dict = ctx.json(det) if det else {}
-        for line, rec in ctx.csv_rows(rel, columns=["FileName", "EmoClass", "EmoAct", "EmoVal", "EmoDom",
-                                                    "SpkrID", "Gender", "Split_Set"]):
-            with ctx.at(consensus, line):
-                name = rec["FileName"]
-                stem = name[:-4] if name.endswith(".wav") else name
-                if rec["Split_Set"] not in SPLITS:
-                    raise ConversionError(f"unknown Split_Set {rec['Split_Set']!r}; expected one of {sorted(SPLITS)}")
-                raters = detailed.get(f"{stem}.wav", detailed.get(stem, {}))
-                ratings = self.rater_ratings(ctx, raters, det) if raters else []
-                gender = _known(rec["Gender"])
-                extra = {k: v for k, v in rec.items() if k not in {"FileName", "EmoClass", "EmoAct", "EmoVal",
-                                                                   "EmoDom", "SpkrID", "Gender", "Split_Set"}}
-                yield ctx.row(stem, SPLITS[rec["Split_Set"]], native_label=rec["EmoClass"], ratings=ratings,
-                              valence=_float(rec["EmoVal"]), arousal=_float(rec["EmoAct"]),
-                              dominance=_float(rec["EmoDom"]), audio_path=f"Audios/{stem}.wav",
-                              speaker_id=_known(rec["SpkrID"]), speaker_gender=gender.lower() if gender else None,
-                              dialogue_id=stem.rsplit("_", 1)[0], extra=extra or None)
+        cols = Columns(ctx)
+        rec = cols.read(str(consensus.relative_to(ctx.src)), columns=COLUMNS)
+        name = pl.col("FileName")
+        rec = rec.with_columns(_stem=pl.when(name.str.ends_with(".wav")).then(name.str.slice(0, name.str.len_chars() - 4))
+                               .otherwise(name))
+        stems = rec["_stem"].unique(maintain_order=True).to_list()
+        ratings = self.rater_ratings(ctx, stems, ctx.json(det), det) if det else None
+        if ratings is not None:     # a segment's first rater problem, in the order row-by-row conversion meets it
+            first = ratings.filter(pl.col("_problem").is_not_null()).unique("native_id", keep="first", maintain_order=True)
+            rec = rec.join(first.select(pl.col("native_id").alias("_stem"), "_problem"), on="_stem", how="left",
+                           maintain_order="left")
+        rec = cols.check(rec, (~pl.col("Split_Set").is_in(list(SPLITS)), repr_message(
+                             f"unknown Split_Set {{!r}}; expected one of {sorted(SPLITS)}", "Split_Set")),
+                         *([(pl.col("_problem").is_not_null(), pl.col("_problem"))] if ratings is not None else []),
+                         *(((~pl.col(c).is_in(MISSING)) & float_rule(c)[0], float_rule(c)[1])
+                           for c in ("EmoVal", "EmoAct", "EmoDom")),
+                         (~pl.col("_stem").is_first_distinct(), pl.format("segment {} is listed twice", "_stem")))
+        stem, speaker, gender = pl.col("_stem"), pl.col("SpkrID"), pl.col("Gender")
+        other = [c for c in rec.columns if c not in (*COLUMNS, "_stem", "_problem", LOC)]
+        samples = rec.select(
+            stem.alias("native_id"), LOC, split=pl.col("Split_Set").replace_strict(SPLITS, return_dtype=pl.String),
+            native_label="EmoClass", valence=_number("EmoVal"), arousal=_number("EmoAct"), dominance=_number("EmoDom"),
+            audio_path=pl.concat_str([pl.lit("Audios/"), stem, pl.lit(".wav")]),
+            speaker_id=pl.when(speaker.is_in(("", "Unknown"))).then(None).otherwise(speaker),
+            speaker_gender=pl.when(gender.is_in(("", "Unknown"))).then(None).otherwise(gender.str.to_lowercase()),
+            dialogue_id=stem.str.replace(r"_[^_]*$", ""), **({"extra": pl.struct(other)} if other else {}))
+        if ratings is not None:     # the raters of the segments kept (lenient conversion drops bad ones whole)
+            ratings = ratings.join(samples.select("native_id", LOC), on="native_id", how="inner", maintain_order="left"
+                                   ).select("native_id", "rater_id", "native", "valence", "arousal", "dominance", LOC,
+                                            labels=pl.concat_list("word"))
+        yield cols.rows(samples.sort("split", maintain_order=True), ratings)    # the store slices it per split
 
 
 CONVERTER = MspPodcast()
