@@ -95,8 +95,8 @@ class MspPodcast(Converter):
         cols = Columns(ctx)
         rec = cols.read(str(consensus.relative_to(ctx.src)), columns=COLUMNS)
         name = pl.col("FileName")
-        rec = rec.with_columns(_stem=pl.when(name.str.ends_with(".wav")).then(name.str.slice(0, name.str.len_chars() - 4))
-                               .otherwise(name))
+        stem = pl.when(name.str.ends_with(".wav")).then(name.str.slice(0, name.str.len_chars() - 4)).otherwise(name)
+        rec = rec.with_columns(stem.alias("_stem")).with_columns(_repeat=~pl.col("_stem").is_first_distinct())
         stems = rec["_stem"].unique(maintain_order=True).to_list()
         ratings = self.rater_ratings(ctx, stems, ctx.json(det), det) if det else None
         if ratings is not None:     # a segment's first rater problem, in the order row-by-row conversion meets it
@@ -108,9 +108,9 @@ class MspPodcast(Converter):
                          *([(pl.col("_problem").is_not_null(), pl.col("_problem"))] if ratings is not None else []),
                          *(((~pl.col(c).is_in(MISSING)) & float_rule(c)[0], float_rule(c)[1])
                            for c in ("EmoVal", "EmoAct", "EmoDom")),
-                         (~pl.col("_stem").is_first_distinct(), pl.format("segment {} is listed twice", "_stem")))
+                         (pl.col("_repeat"), pl.format("segment {} is listed twice", "_stem")))
         stem, speaker, gender = pl.col("_stem"), pl.col("SpkrID"), pl.col("Gender")
-        other = [c for c in rec.columns if c not in (*COLUMNS, "_stem", "_problem", LOC)]
+        other = [c for c in rec.columns if c not in (*COLUMNS, "_stem", "_repeat", "_problem", LOC)]
         samples = rec.select(
             stem.alias("native_id"), LOC, split=pl.col("Split_Set").replace_strict(SPLITS, return_dtype=pl.String),
             native_label="EmoClass", valence=_number("EmoVal"), arousal=_number("EmoAct"), dominance=_number("EmoDom"),

@@ -225,9 +225,10 @@ class Columns:
 
     # -- checks ------------------------------------------------------------------------------
     def check(self, frame: pl.DataFrame, *rules: tuple[pl.Expr, pl.Expr | str]) -> pl.DataFrame:
-        """Data errors: each rule is (``bad``, message); a row breaking several gets the first
-        rule's message. Strict raises the first row's error (file and line), lenient records one
-        report line per row and drops the rows."""
+        """Data errors: each rule is (``bad``, message), both row by row (a rule over the whole
+        column, such as ``is_first_distinct``, belongs in a column computed before); a row breaking
+        several gets the first rule's message. Strict raises the first row's error (file and line),
+        lenient records one report line per row and drops the rows."""
         bad = pl.any_horizontal([b.fill_null(False) for b, _ in rules])
         if not frame.select(bad.any()).item():
             return frame

@@ -88,6 +88,36 @@ def test_mspodcast_bad_split_names_file_and_line(tmp_path, out):
     assert report[0]["line"] == 10 and "Holdout" in report[0]["reason"]
 
 
+@pytest.mark.parametrize("rater, message", [
+    ({"EmoClass_Major": "Bored", "EmoAct": 4}, "rater W9: unknown EmoClass_Major 'Bored'"),
+    ({"EmoClass_Major": "Sad", "EmoVal": "abc"}, "ValueError: could not convert string to float: 'abc'"),
+    ({"EmoClass_Major": "Sad", "EmoAct": 9}, r"rating arousal 1.66+\d* is outside \[-1, 1\]"),
+])
+def test_mspodcast_bad_rater_fails_its_segment_line(tmp_path, out, rater, message):
+    """A bad rater record is an error at its segment's consensus line; lenient drops the segment whole."""
+    detailed = {**DETAILED, "MSP-PODCAST_0002_0001.wav": {"W1": DETAILED["MSP-PODCAST_0002_0001.wav"]["WORKER00001"],
+                                                          "W9": rater}}
+    text = CONSENSUS_HEAD.replace("6.0,1.5,5.5,Unknown", "x,1.5,5.5,Unknown")   # the rater is met before this
+    src = msp_podcast(tmp_path / "src", text=text, detailed=detailed)
+    with pytest.raises(ConversionError, match=r"labels_consensus.csv:7: .*" + message):
+        write_corpus(get_converter("mspodcast"), src, out)
+    assert write_corpus(get_converter("mspodcast"), src, out, strict=False)["rows"] == 7
+    assert "MSP-PODCAST_0002_0001" not in rows_of(out, "mspodcast")
+
+
+def test_mspodcast_nan_rater_value_is_missing_and_a_repeated_segment_is_an_error(tmp_path, out):
+    detailed = {"MSP-PODCAST_0002_0001.wav": {"W1": {"EmoClass_Major": "Sad", "EmoVal": "nan", "EmoAct": "NaN",
+                                                     "EmoDom": 7}}}
+    src = msp_podcast(tmp_path / "src", detailed=detailed)
+    write_corpus(get_converter("mspodcast"), src, out)
+    (rating,) = rows_of(out, "mspodcast")["MSP-PODCAST_0002_0001"]["ratings"]
+    assert rating["valence"] is None and rating["arousal"] is None and rating["dominance"] == pytest.approx(1.0)
+    text = CONSENSUS_HEAD + "MSP-PODCAST_0002_0001.wav,H,4,4,4,1,Male,Train\n"
+    src = msp_podcast(tmp_path / "src2", text=text, detailed=detailed)
+    with pytest.raises(ConversionError, match="labels_consensus.csv:10: segment MSP-PODCAST_0002_0001 is listed twice"):
+        write_corpus(get_converter("mspodcast"), src, out)
+
+
 EVALUATION = """UTD-IMPROV-S01A-F01-S-FM01.avi; A; A:4.000000; V:2.000000; D:4.000000 ; N:5.000000;
 Evaluator_1; Angry; Frustrated; A:4.0; V:2.0; D:4.0; N:5.0
 Evaluator_2; Angry; ; A:4.0; V:2.0; D:4.0; N:5.0
