@@ -251,7 +251,7 @@ def main():
 
 def end_to_end(a):
     sys.path.insert(0, str(HERE))
-    from bench_convert import generate
+    from bench_convert import generate_goemotions as generate
     print("\n| `emodata agreement` end to end (1,000 resamples) | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

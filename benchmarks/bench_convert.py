@@ -1,17 +1,24 @@
-"""Benchmark: `emodata convert goemotions` beside the hand-written polars script, at GoEmotions scale.
+"""Benchmark: `emodata convert` beside the hand-written polars script a user would write instead.
 
-Generates the raw per-rater files (full_dataset/goemotions_{1,2,3}.csv: ~211k ratings of
-~58k comments by 82 raters over 28 labels, rows shuffled as in the release) plus the split
-TSVs, in the real format (texts and metadata cycled from the bundled real excerpt). Then, paired
-in each round (order alternating), it runs `python -m emodata.cli convert goemotions` and
-benchmarks/polars_goemotions.py (what a user would write with polars) in child processes and
+``--corpus goemotions`` (default): the raw per-rater files (full_dataset/goemotions_{1,2,3}.csv:
+~211k ratings of ~58k comments by 82 raters over 28 labels, rows shuffled as in the release) plus
+the split TSVs, in the real format (texts and metadata cycled from the bundled real excerpt);
+reference benchmarks/polars_goemotions.py.
+``--corpus mspodcast``: Labels/labels_consensus.csv and Labels/labels_detailed.json of an
+MSP-Podcast release in the documented layout (150,000 segments, 5-9 raters each, ~1M ratings,
+as in release 1.11); reference benchmarks/polars_mspodcast.py.
+
+Paired in each round (order alternating), it runs `python -m emodata.cli convert` and the
+reference in child processes (bytecode compiled first, as an installed package has it) and
 reports the median wall time, CPU time and peak resident memory (``wait4``) of each, their
-ratio and the machine. Finally it re-aggregates the converted ratings (soft labels, EWE).
-Usage: python benchmarks/bench_convert.py [--comments 58011] [--rounds 3]
+ratio and the machine. For GoEmotions it finally re-aggregates the converted ratings (soft
+labels, EWE).
+Usage: python benchmarks/bench_convert.py [--corpus goemotions|mspodcast] [--size N] [--rounds 3]
 """
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import json
 import os
@@ -32,7 +39,7 @@ EMOTIONS = ("admiration amusement anger annoyance approval caring confusion curi
             "love nervousness optimism pride realization relief remorse sadness surprise neutral").split()
 
 
-def generate(src: Path, comments: int, raters: int = 82, seed: int = 0) -> int:
+def generate_goemotions(src: Path, comments: int, raters: int = 82, seed: int = 0) -> int:
     rng = random.Random(seed)
     demo = resources.files("emodata") / "demo" / "goemotions" / "full_dataset" / "goemotions_1.csv"
     with resources.as_file(demo) as p, open(p, newline="") as f:
@@ -66,6 +73,38 @@ def generate(src: Path, comments: int, raters: int = 82, seed: int = 0) -> int:
     for name, lines in splits.items():
         (src / name).write_text("".join(lines))
     return len(rows)
+
+
+def generate_mspodcast(src: Path, segments: int, seed: int = 0) -> int:
+    """labels_consensus.csv and labels_detailed.json (5-9 raters per segment, 1-7 integer values)."""
+    rng = random.Random(seed)
+    majors = ["Angry", "Happy", "Sad", "Neutral", "Surprise", "Fear", "Disgust", "Contempt", "Other-Bored",
+              "Other-Sarcastic"]
+    splits = ["Train"] * 6 + ["Development", "Test1", "Test2"]
+    lines, detailed, ratings = ["FileName,EmoClass,EmoAct,EmoVal,EmoDom,SpkrID,Gender,Split_Set"], {}, 0
+    for s in range(segments):
+        name = f"MSP-PODCAST_{s // 40:04d}_{s % 40:04d}.wav"
+        speaker = rng.choice(["Unknown", str(rng.randint(1, 1500))])
+        gender = "Unknown" if speaker == "Unknown" else rng.choice(["Male", "Female"])
+        raters = {f"WORKER{w:05d}": {"EmoClass_Major": rng.choice(majors),
+                                     "EmoClass_Second": rng.choice(["", "Frustrated", "Amused"]),
+                                     "EmoAct": rng.randint(1, 7), "EmoVal": rng.randint(1, 7), "EmoDom": rng.randint(1, 7)}
+                  for w in rng.sample(range(1, 12000), rng.randint(5, 9))}
+        detailed[name] = raters
+        ratings += len(raters)
+        mean = {k: sum(r[k] for r in raters.values()) / len(raters) for k in ("EmoAct", "EmoVal", "EmoDom")}
+        lines.append(f"{name},{rng.choice('AHSNUFDCOX')},{mean['EmoAct']:.6g},{mean['EmoVal']:.6g},"
+                     f"{mean['EmoDom']:.6g},{speaker},{gender},{rng.choice(splits)}")
+    (src / "Labels").mkdir(parents=True)
+    (src / "Labels" / "labels_consensus.csv").write_text("\n".join(lines) + "\n")
+    (src / "Labels" / "labels_detailed.json").write_text(json.dumps(detailed))
+    return ratings
+
+
+CORPORA = {   # name -> (generator, default size, reference script)
+    "goemotions": (generate_goemotions, 58011, "polars_goemotions.py"),
+    "mspodcast": (generate_mspodcast, 150000, "polars_mspodcast.py"),
+}
 
 
 def aggregate_benchmark(table) -> dict:
@@ -112,14 +151,21 @@ def machine() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--comments", type=int, default=58011)
+    ap.add_argument("--corpus", choices=sorted(CORPORA), default="goemotions")
+    ap.add_argument("--size", type=int, help="comments (goemotions) or segments (mspodcast)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
+    generate, default_size, reference = CORPORA[args.corpus]
+    size = args.size or default_size
+    import emodata
+    package = Path(emodata.__file__).parent            # and the folders it links to, as pip compiles them
+    for folder in {package, *(p.resolve() for p in package.iterdir() if p.is_symlink() and p.is_dir())}:
+        compileall.compile_dir(folder, quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
-        src, out, ref = Path(tmp) / "goemotions", Path(tmp) / "out", Path(tmp) / "polars.parquet"
-        ratings = generate(src, args.comments)
-        commands = {"emodata": [sys.executable, "-m", "emodata.cli", "convert", "goemotions", str(src), "--out", str(out)],
-                    "polars": [sys.executable, str(HERE / "polars_goemotions.py"), str(src), str(ref)]}
+        src, out, ref = Path(tmp) / args.corpus, Path(tmp) / "out", Path(tmp) / "reference.parquet"
+        ratings = generate(src, size)
+        commands = {"emodata": [sys.executable, "-m", "emodata.cli", "convert", args.corpus, str(src), "--out", str(out)],
+                    "polars": [sys.executable, str(HERE / reference), str(src), str(ref)]}
         runs: dict[str, list[dict]] = {"emodata": [], "polars": []}
         for i in range(args.rounds):
             for name in (("polars", "emodata") if i % 2 == 0 else ("emodata", "polars")):
@@ -131,23 +177,24 @@ def main() -> None:
         import polars as pl
 
         from emodata.store import read_table
-        assert pl.scan_parquet(ref).select(pl.len()).collect().item() == args.comments
-        out_table = read_table(out, "goemotions", columns=["id", "ratings"])
-        assert out_table.num_rows == args.comments
+        assert pl.scan_parquet(ref).select(pl.len()).collect().item() == size
+        out_table = read_table(out, args.corpus, columns=["id", "ratings"])
+        assert out_table.num_rows == size
+        assert sum(len(r) for r in out_table["ratings"].to_pylist()) == ratings
         size_mb = sum(p.stat().st_size for p in (out / "data").rglob("*.parquet")) / 2**20
         src_mb = sum(p.stat().st_size for p in src.rglob("*") if p.is_file()) / 2**20
-        agg = aggregate_benchmark(out_table)
+        agg = aggregate_benchmark(out_table) if args.corpus == "goemotions" else {}
     median = {name: {k: round(statistics.median(r[k] for r in rs), 2) for k in rs[0]} for name, rs in runs.items()}
     result = {
-        "comments": args.comments, "ratings": ratings, "raters": 82, "labels": len(EMOTIONS),
+        "corpus": args.corpus, "samples": size, "ratings": ratings,
         "source_mb": round(src_mb, 1), "parquet_mb": round(size_mb, 1), "rounds": args.rounds,
         "median": median,
         "ratio_wall": round(median["emodata"]["wall_s"] / median["polars"]["wall_s"], 2),
         "ratio_cpu": round(median["emodata"]["cpu_s"] / median["polars"]["cpu_s"], 2),
         "pair_ratios_wall": [round(e["wall_s"] / p["wall_s"], 2) for e, p in zip(runs["emodata"], runs["polars"])],
-        "rows_per_s": round(args.comments / median["emodata"]["wall_s"]),
+        "rows_per_s": round(size / median["emodata"]["wall_s"]),
         "ratings_per_s": round(ratings / median["emodata"]["wall_s"]),
-        **agg, "machine": machine(),
+        **agg, "machine": machine(), "load_average": [round(x, 1) for x in os.getloadavg()],
     }
     print(json.dumps(result, indent=2))
 

@@ -20,6 +20,7 @@ import json
 import math
 
 import polars as pl
+import pyarrow as pa
 
 from emodata.columnar import LOC, Columns, float_rule, floats, repr_message
 from emodata.convert import ConversionContext, ConversionError, Converter
@@ -37,6 +38,7 @@ WORDS = {"angry": "anger", "anger": "anger", "happy": "happiness", "happiness": 
          "fear": "fear", "fearful": "fear", "disgust": "disgust", "disgusted": "disgust",
          "contempt": "contempt", "contemptuous": "contempt", "other": "other"}
 MISSING = ("", "Unknown", "NaN")
+CHUNK_SEGMENTS = 25_000
 RATING_COLUMNS = ("native_id", "rater_id", "word", "native", "valence", "arousal", "dominance", "_problem")
 
 
@@ -60,10 +62,9 @@ class MspPodcast(Converter):
         """One row per rater of each segment, in segment and rater order: the major emotion as a
         word, the rater's record as JSON, VAD on 1-7, and the first problem with the rater's record
         (the message row-by-row conversion gives it; the segment is then a data error)."""
-        if not isinstance(detailed, dict):
-            raise ConversionError("expected an object of segments, each an object of raters", ctx.src / det)
         encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode     # json.dumps without its set-up
-        out = []
+        columns: dict[str, list] = {c: [] for c in RATING_COLUMNS}
+        append = [columns[c].append for c in RATING_COLUMNS]
         for stem in stems:
             raters = detailed.get(f"{stem}.wav", detailed.get(stem)) or {}
             for worker, r in raters.items() if isinstance(raters, dict) else [("?", raters)]:
@@ -84,10 +85,10 @@ class MspPodcast(Converter):
                         problem = e.message
                     except (ValueError, TypeError) as e:
                         problem = f"{type(e).__name__}: {e}"
-                out.append((stem, worker, word, None if problem else encode(r), *values, problem))
-        columns = list(zip(*out)) or [()] * len(RATING_COLUMNS)
+                for add, value in zip(append, (stem, worker, word, None if problem else encode(r), *values, problem)):
+                    add(value)
         return pl.DataFrame({c: pl.Series(values, dtype=pl.Float64 if c in ("valence", "arousal", "dominance")
-                                          else pl.String) for c, values in zip(RATING_COLUMNS, columns)})
+                                          else pl.String) for c, values in columns.items()})
 
     def samples(self, ctx: ConversionContext):
         consensus = ctx.find(*CONSENSUS, expect="Labels/labels_consensus.csv")
@@ -97,9 +98,16 @@ class MspPodcast(Converter):
         name = pl.col("FileName")
         stem = pl.when(name.str.ends_with(".wav")).then(name.str.slice(0, name.str.len_chars() - 4)).otherwise(name)
         rec = rec.with_columns(stem.alias("_stem")).with_columns(_repeat=~pl.col("_stem").is_first_distinct())
-        stems = rec["_stem"].unique(maintain_order=True).to_list()
-        ratings = self.rater_ratings(ctx, stems, ctx.json(det), det) if det else None
-        if ratings is not None:     # a segment's first rater problem, in the order row-by-row conversion meets it
+        detailed = ctx.json(det) if det else None
+        if detailed is not None and not isinstance(detailed, dict):
+            raise ConversionError("expected an object of segments, each an object of raters", ctx.src / det)
+        for start in range(0, rec.height, CHUNK_SEGMENTS):      # the raters' rows and records in bounded memory
+            yield self._rows(cols, rec.slice(start, CHUNK_SEGMENTS), detailed, det)
+
+    def _rows(self, cols: Columns, rec: pl.DataFrame, detailed: dict | None, det: str) -> pa.Table:
+        ratings = None
+        if detailed is not None:    # a segment's first rater problem, in the order row-by-row conversion meets it
+            ratings = self.rater_ratings(cols.ctx, rec["_stem"].unique(maintain_order=True).to_list(), detailed, det)
             first = ratings.filter(pl.col("_problem").is_not_null()).unique("native_id", keep="first", maintain_order=True)
             rec = rec.join(first.select(pl.col("native_id").alias("_stem"), "_problem"), on="_stem", how="left",
                            maintain_order="left")
@@ -122,7 +130,7 @@ class MspPodcast(Converter):
             ratings = ratings.join(samples.select("native_id", LOC), on="native_id", how="inner", maintain_order="left"
                                    ).select("native_id", "rater_id", "native", "valence", "arousal", "dominance", LOC,
                                             labels=pl.concat_list("word"))
-        yield cols.rows(samples.sort("split", maintain_order=True), ratings)    # the store slices it per split
+        return cols.rows(samples.sort("split", maintain_order=True), ratings)    # the store slices it per split
 
 
 CONVERTER = MspPodcast()

@@ -105,6 +105,18 @@ def test_mspodcast_bad_rater_fails_its_segment_line(tmp_path, out, rater, messag
     assert "MSP-PODCAST_0002_0001" not in rows_of(out, "mspodcast")
 
 
+def test_mspodcast_in_chunks_equals_one_pass(tmp_path, monkeypatch):
+    """Segments convert in chunks of CHUNK_SEGMENTS (bounded memory): the rows are those of one pass."""
+    from emodata.converters import mspodcast
+    src = msp_podcast(tmp_path / "src")
+    write_corpus(get_converter("mspodcast"), src, tmp_path / "one")
+    monkeypatch.setattr(mspodcast, "CHUNK_SEGMENTS", 3)
+    write_corpus(get_converter("mspodcast"), src, tmp_path / "chunks")
+    assert read_table(tmp_path / "chunks", "mspodcast").sort_by("id").equals(
+        read_table(tmp_path / "one", "mspodcast").sort_by("id"))
+    assert len({f.parent.name for f in (tmp_path / "chunks" / "data" / "mspodcast").rglob("*.parquet")}) == 4
+
+
 def test_mspodcast_nan_rater_value_is_missing_and_a_repeated_segment_is_an_error(tmp_path, out):
     detailed = {"MSP-PODCAST_0002_0001.wav": {"W1": {"EmoClass_Major": "Sad", "EmoVal": "nan", "EmoAct": "NaN",
                                                      "EmoDom": 7}}}
