@@ -184,9 +184,10 @@ def _apply_categories(codes: np.ndarray, uniq: list, categories: Sequence) -> tu
 def _list_array(sets: list):
     """Label lists as an Arrow list array (strings factorised while read), or None for other objects."""
     import pyarrow as pa
-    for t in (pa.list_(pa.dictionary(pa.int32(), pa.string())), None):
+    for t, nan_is_null in ((pa.list_(pa.dictionary(pa.int32(), pa.string())), False),   # the common case, fastest
+                           (pa.list_(pa.dictionary(pa.int32(), pa.string())), True), (None, True)):
         try:
-            return pa.array(sets, type=t, from_pandas=True)
+            return pa.array(sets, type=t, from_pandas=nan_is_null)
         except (pa.ArrowException, TypeError, ValueError):
             continue
     return None
@@ -673,10 +674,12 @@ class _Labels(NamedTuple):
 
 
 def _labels(item, label_sets) -> _Labels:
-    lens, flat, names = label_lists(label_sets)
+    with ThreadPoolExecutor(1) as pool:   # pyarrow hashes the item ids without the GIL while the label lists are read
+        items = pool.submit(encode, item, sort=False, uniques=False)
+        lens, flat, names = label_lists(label_sets)
+        u, _ = items.result()
     if len(item) != len(lens):
         raise ValueError(f"item and label_sets lengths differ: {len(item)} != {len(lens)}")
-    u, _ = encode(item, sort=False, uniques=False)
     ok = (u >= 0) & (lens >= 0)
     mask, uu, n_items = _pairable(u, ok)
     if mask.all():
