@@ -7,7 +7,8 @@ Native layout (``data/CPED/`` of the GitHub repository, or the root):
 Dialogue_ID, Utterance_ID, Speaker, Gender, Age, Neuroticism, Extraversion, Openness,
 Agreeableness, Conscientiousness, Scene, FacePosition_LU, FacePosition_RD, Sentiment,
 Emotion, DA, Utterance. Optional feature files ``features/<kind>/<Utterance_ID>.<ext>``
-(e.g. audio/visual embeddings) are listed in ``extra.features`` (path per kind); no media
+(e.g. audio/visual embeddings) are listed in ``extra.features`` (path per kind, null for a
+kind the utterance lacks); no media
 paths are set. Speakers are characters of one series: ``speaker_id`` is
 ``<TV_ID>/<Speaker>``, null for the grouped speakers (其他 / unknown / other). Age is a
 band (young, middle-aged, ...) and stays in ``extra``; ``turn_index`` is the position of the
@@ -18,7 +19,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from emodata.convert import ConversionError
+import polars as pl
+
+from emodata.columnar import int_rule, ints
 from emodata.layouts import TableConverter
 
 GROUPED_SPEAKERS = {"其他", "unknown", "other", ""}
@@ -49,23 +52,37 @@ class Cped(TableConverter):
                         index.setdefault(f.name.split(".")[0], {})[kind.name] = f"features/{kind.name}/{f.name}"
         return index
 
+    reads = ("TV_ID", "Speaker", "Gender")
+
     def samples(self, ctx):
         self._features = self.features(ctx.src)
         yield from super().samples(ctx)
 
-    def fields(self, rec, split):
-        utt = rec["Utterance_ID"]
-        if not utt.startswith(rec["Dialogue_ID"] + "_"):
-            raise ConversionError(f"Utterance_ID {utt!r} does not extend Dialogue_ID {rec['Dialogue_ID']!r}")
-        speaker = rec["Speaker"].strip()
-        gender = rec["Gender"].strip().lower()
-        fields = {"speaker_id": None if speaker in GROUPED_SPEAKERS else f"{rec['TV_ID']}/{speaker}",
-                  "speaker_gender": gender if gender in ("female", "male") else None,
-                  "turn_index": int(utt.rsplit("_", 1)[1])}
-        feats = (self._features or {}).get(utt)
-        if feats:
-            fields["extra"] = {"features": feats}
+    def rules(self, split):
+        utt, dia = pl.col("Utterance_ID"), pl.col("Dialogue_ID")
+        return [(~utt.str.starts_with(pl.concat_str([dia, pl.lit("_")])), pl.struct(utt, dia).map_elements(
+                    lambda r: f"Utterance_ID {r['Utterance_ID']!r} does not extend Dialogue_ID {r['Dialogue_ID']!r}",
+                    return_dtype=pl.String)),
+                int_rule(_turn())]
+
+    def fields(self, split):
+        speaker, gender = pl.col("Speaker").str.strip_chars(), pl.col("Gender").str.strip_chars().str.to_lowercase()
+        fields = {"speaker_id": pl.when(~speaker.is_in(GROUPED_SPEAKERS)).then(
+                      pl.concat_str([pl.col("TV_ID"), pl.lit("/"), speaker])),
+                  "speaker_gender": pl.when(gender.is_in(("female", "male"))).then(gender),
+                  "turn_index": ints(_turn())}
+        if self._features:    # {kind: path} of the utterances that have feature files (a kind missing: null)
+            kinds = sorted({k for paths in self._features.values() for k in paths})
+            table = pl.DataFrame([{"Utterance_ID": u, **{k: paths.get(k) for k in kinds}} for u, paths in
+                                  self._features.items()], schema={"Utterance_ID": pl.String, **dict.fromkeys(kinds, pl.String)})
+            fields["extra"] = pl.struct(features=pl.col("Utterance_ID").replace_strict(
+                table["Utterance_ID"], table.select(pl.struct(kinds)).to_series(), default=None))
         return fields
+
+
+def _turn() -> pl.Expr:
+    """The last part of Utterance_ID: the utterance's position in its dialogue."""
+    return pl.col("Utterance_ID").str.extract(r"_([^_]*)$")
 
 
 CONVERTER = Cped()

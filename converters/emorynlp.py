@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ast
 
-from emodata.convert import ConversionError
+import polars as pl
+
+from emodata.columnar import int_rule, ints, repr_message
 from emodata.layouts import TableConverter
 
 
@@ -29,18 +31,31 @@ class EmoryNlp(TableConverter):
     defaults = {"language": "en", "modalities": ["text", "audio", "video"], "perspective": "perceived",
                 "elicitation": "acted"}
 
-    def fields(self, rec, split):
+    reads = ("Speaker", "Season", "Episode", "Scene_ID", "Utterance_ID")
+
+    def rules(self, split):
+        return [(_first_speaker().is_null(),
+                 repr_message("Speaker {!r} is not a list literal of names like \"['Rachel Green']\"", "Speaker")),
+                *(int_rule(k) for k in ("Season", "Episode", "Scene_ID", "Utterance_ID"))]
+
+    def fields(self, split):
+        season, episode, scene, utt = (ints(k) for k in ("Season", "Episode", "Scene_ID", "Utterance_ID"))
+        clip = pl.format("sea{}_ep{}_sc{}_utt{}", season, episode, scene, utt)
+        return {"native_id": pl.concat_str([pl.lit(f"{split}/"), clip]),
+                "dialogue_id": pl.format(f"{split}/s{{}}e{{}}c{{}}", season, episode, scene),
+                "turn_index": utt - 1, "speaker_id": _first_speaker(), "video_path": pl.concat_str([clip, pl.lit(".mp4")])}
+
+
+def _first_speaker() -> pl.Expr:
+    """The first name of the Speaker list literal; null when it is not a non-empty list of names."""
+    def first(text: str) -> str | None:
         try:
-            speakers = ast.literal_eval(rec["Speaker"])
-        except (ValueError, SyntaxError):
-            speakers = None
-        if not isinstance(speakers, list) or not speakers or not all(isinstance(s, str) for s in speakers):
-            raise ConversionError(f"Speaker {rec['Speaker']!r} is not a list literal of names like \"['Rachel Green']\"")
-        season, episode, scene, utt = (int(rec[k]) for k in ("Season", "Episode", "Scene_ID", "Utterance_ID"))
-        clip = f"sea{season}_ep{episode}_sc{scene}_utt{utt}"
-        return {"native_id": f"{split}/{clip}", "dialogue_id": f"{split}/s{season}e{episode}c{scene}",
-                "turn_index": utt - 1, "speaker_id": speakers[0],
-                "video_path": f"{clip}.mp4"}
+            speakers = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+        ok = isinstance(speakers, list) and speakers and all(isinstance(s, str) for s in speakers)
+        return speakers[0] if ok else None
+    return pl.col("Speaker").map_elements(first, return_dtype=pl.String)
 
 
 CONVERTER = EmoryNlp()

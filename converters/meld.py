@@ -5,6 +5,8 @@ as in the GitHub repo) and the clips ``train_splits/``, ``dev_splits_complete/``
 ``output_repeated_splits_test/`` named ``dia{Dialogue_ID}_utt{Utterance_ID}.mp4``.
 Dialogue ids restart per split, so ``dialogue_id`` is prefixed with the split.
 """
+import polars as pl
+
 from emodata.layouts import TableConverter
 
 CLIP_DIRS = {"train": "train_splits", "validation": "dev_splits_complete", "test": "output_repeated_splits_test"}
@@ -21,11 +23,13 @@ class Meld(TableConverter):
     defaults = {"language": "en", "modalities": ["text", "audio", "video"], "perspective": "perceived",
                 "elicitation": "acted"}
 
-    def fields(self, rec, split):
-        dia, utt = rec["Dialogue_ID"], rec["Utterance_ID"]
-        clip = f"{CLIP_DIRS[split]}/dia{dia}_utt{utt}.mp4"
-        return {"native_id": f"{split}/dia{dia}_utt{utt}", "dialogue_id": f"{split}/dia{dia}",
-                "video_path": clip, "audio_path": clip}
+    reads = ("Dialogue_ID",)
+
+    def fields(self, split):
+        dia, utt = pl.col("Dialogue_ID"), pl.col("Utterance_ID")
+        clip = pl.concat_str([pl.lit(f"{CLIP_DIRS[split]}/dia"), dia, pl.lit("_utt"), utt, pl.lit(".mp4")])
+        return {"native_id": pl.concat_str([pl.lit(f"{split}/dia"), dia, pl.lit("_utt"), utt]),
+                "dialogue_id": pl.concat_str([pl.lit(f"{split}/dia"), dia]), "video_path": clip, "audio_path": clip}
 
 
 CONVERTER = Meld()

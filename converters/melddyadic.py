@@ -6,6 +6,8 @@ Dialogue_ID, Utterance_ID, Old_Dialogue_ID, Old_Utterance_ID, Season, Episode,
 StartTime, EndTime. The clip is the MELD clip of the old ids
 (``<clip dir>/dia{Old_Dialogue_ID}_utt{Old_Utterance_ID}.mp4`` in the MELD.Raw folders).
 """
+import polars as pl
+
 from emodata.converters.meld import CLIP_DIRS, Meld
 
 
@@ -14,11 +16,12 @@ class MeldDyadic(Meld):
     split_files = {split: (f"{stem}_sent_emo_dya.csv", f"data/MELD_Dyadic/{stem}_sent_emo_dya.csv")
                    for split, stem in (("train", "train"), ("validation", "dev"), ("test", "test"))}
 
-    def fields(self, rec, split):
-        dia, utt = rec["Dialogue_ID"], rec["Utterance_ID"]
-        clip = f"{CLIP_DIRS[split]}/dia{rec['Old_Dialogue_ID']}_utt{rec['Old_Utterance_ID']}.mp4"
-        return {"native_id": f"{split}/dia{dia}_utt{utt}", "dialogue_id": f"{split}/dia{dia}",
-                "video_path": clip, "audio_path": clip}
+    reads = ("Dialogue_ID", "Old_Dialogue_ID", "Old_Utterance_ID")
+
+    def fields(self, split):
+        clip = pl.concat_str([pl.lit(f"{CLIP_DIRS[split]}/dia"), pl.col("Old_Dialogue_ID"), pl.lit("_utt"),
+                              pl.col("Old_Utterance_ID"), pl.lit(".mp4")])
+        return {**super().fields(split), "video_path": clip, "audio_path": clip}
 
 
 CONVERTER = MeldDyadic()

@@ -116,7 +116,8 @@ class MspPodcast(Converter):
                          *([(pl.col("_problem").is_not_null(), pl.col("_problem"))] if ratings is not None else []),
                          *(((~pl.col(c).is_in(MISSING)) & float_rule(c)[0], float_rule(c)[1])
                            for c in ("EmoVal", "EmoAct", "EmoDom")),
-                         (pl.col("_repeat"), pl.format("segment {} is listed twice", "_stem")))
+                         (pl.col("_repeat"), pl.format("segment {} is listed twice", "_stem")),
+                         *filter(None, [cols.label_rule(rec, "EmoClass")]))
         stem, speaker, gender = pl.col("_stem"), pl.col("SpkrID"), pl.col("Gender")
         other = [c for c in rec.columns if c not in (*COLUMNS, "_stem", "_repeat", "_problem", LOC)]
         samples = rec.select(

@@ -8,6 +8,9 @@ where ``file_id`` is ``<speaker>_<emotion>_<sentence>.wav``. No official splits.
 """
 import csv
 
+import polars as pl
+
+from emodata.columnar import float_rule, floats
 from emodata.layouts import TableConverter
 
 
@@ -22,12 +25,21 @@ class Nemo(TableConverter):
                  "surprised": "surprise", "neutral": "neutral"}
     defaults = {"language": "pl", "modalities": ["audio"], "perspective": "expressed", "elicitation": "acted"}
 
-    def fields(self, rec, split):
-        file_id = rec["file_id"]
-        return {"native_id": file_id.removesuffix(".wav"), "audio_path": f"samples/{file_id}",
-                "speaker_id": rec["speaker_id"].strip() or None,
-                "speaker_gender": rec["gender"].strip().lower() or None,
-                "speaker_age": float(rec["age"]) if rec["age"].strip() else None}
+    def rules(self, split):
+        age = pl.col("age")
+        bad, message = float_rule(age)
+        return [((age.str.strip_chars().str.len_chars() > 0) & bad, message)]
+
+    def fields(self, split):
+        file_id, age = pl.col("file_id"), pl.col("age")
+        return {"native_id": file_id.str.strip_suffix(".wav"), "audio_path": pl.concat_str([pl.lit("samples/"), file_id]),
+                "speaker_id": _text_or_null(pl.col("speaker_id").str.strip_chars()),
+                "speaker_gender": _text_or_null(pl.col("gender").str.strip_chars().str.to_lowercase()),
+                "speaker_age": pl.when(age.str.strip_chars().str.len_chars() > 0).then(floats(age))}
+
+
+def _text_or_null(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.len_chars() > 0).then(text)
 
 
 CONVERTER = Nemo()

@@ -256,8 +256,10 @@ class Columns:
                 except ConversionError as e:
                     self._unknown[native] = e.message
 
-    def _label_rule(self, frame: pl.DataFrame, column: str) -> tuple[pl.Expr, pl.Expr] | None:
-        """The check rule for native label(s) the label map does not know (``None``: all known)."""
+    def label_rule(self, frame: pl.DataFrame, column: str) -> tuple[pl.Expr, pl.Expr] | None:
+        """The check rule for native label(s) the label map does not know (``None``: all known).
+        :meth:`rows` applies it; a converter adds it to its own :meth:`check` (last) so that a
+        row's first error is the one row-by-row conversion meets first."""
         if column not in frame.columns:
             return None
         col = pl.col(column)
@@ -272,7 +274,7 @@ class Columns:
 
     def _check_labels(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
         """Drop (lenient) or reject (strict) rows whose native label(s) the label map does not know."""
-        rule = self._label_rule(frame, column)
+        rule = self.label_rule(frame, column)
         return self.check(frame, rule) if rule else frame
 
     def _term_ids(self, lists: pl.Series, vocab: "_Vocab", dedupe: bool = True,
@@ -397,7 +399,7 @@ class Columns:
         scales["intensity"] = (c.intensity_scale, "0-1")
         ratings = ratings.with_columns(_rescale_expr(pl.col(f).cast(pl.Float64), *scales[f]).alias(f)
                                        for f in scales if f in ratings.columns)
-        rules = [rule] if (rule := self._label_rule(ratings, "labels")) else []
+        rules = [rule] if (rule := self.label_rule(ratings, "labels")) else []
         if "rater_kind" in ratings.columns:
             rules.append((~pl.col("rater_kind").is_in(RATER_KINDS),
                           repr_message("rater kind {!r} is not one of " + str(RATER_KINDS), "rater_kind")))
@@ -693,29 +695,33 @@ def _rescale_expr(value: pl.Expr, source, target: str) -> pl.Expr:
     return tlo + (value - slo) * (thi - tlo) / (shi - slo)
 
 
-def repr_message(template: str, column: str, cast=str) -> pl.Expr:
+def _col(column: str | pl.Expr) -> pl.Expr:
+    return pl.col(column) if isinstance(column, str) else column
+
+
+def repr_message(template: str, column: str | pl.Expr, cast=str) -> pl.Expr:
     """A check message naming a cell as Python's ``repr`` does (``template`` holds ``{!r}``; only
     the rows in error are formatted)."""
-    return pl.col(column).map_elements(lambda v: template.format(cast(v)), return_dtype=pl.String)
+    return _col(column).map_elements(lambda v: template.format(cast(v)), return_dtype=pl.String)
 
 
-def floats(column: str) -> pl.Expr:
-    """Python's ``float()`` of a text column: null where it fails (it also refuses ``1_0``)."""
-    return pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
+def floats(column: str | pl.Expr) -> pl.Expr:
+    """Python's ``float()`` of a text column (or expression): null where it fails (it also refuses ``1_0``)."""
+    return _col(column).str.strip_chars().cast(pl.Float64, strict=False)
 
 
-def ints(column: str) -> pl.Expr:
-    """Python's ``int()`` of a text column: null where it fails."""
-    text = pl.col(column).str.strip_chars()
+def ints(column: str | pl.Expr) -> pl.Expr:
+    """Python's ``int()`` of a text column (or expression): null where it fails."""
+    text = _col(column).str.strip_chars()
     return pl.when(text.str.contains(r"^[+-]?[0-9]+$")).then(text.cast(pl.Int64, strict=False))
 
 
-def int_rule(column: str) -> tuple[pl.Expr, pl.Expr]:
+def int_rule(column: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """The check rule for the cells ``int()`` rejects, with Python's message."""
     return ints(column).is_null(), repr_message("ValueError: invalid literal for int() with base 10: {!r}", column)
 
 
-def float_rule(column: str) -> tuple[pl.Expr, pl.Expr]:
+def float_rule(column: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """The check rule for the cells ``float()`` rejects, with Python's message."""
     return floats(column).is_null(), repr_message("ValueError: could not convert string to float: {!r}", column)
 

@@ -12,6 +12,10 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
+import polars as pl
+import pyarrow as pa
+
+from .columnar import LOC, Columns, float_rule, floats, int_rule, ints
 from .convert import ConversionContext, ConversionError, Converter
 
 MEDIA_FIELDS = {"audio": "audio_path", "video": "video_path", "image": "image_path"}
@@ -80,13 +84,15 @@ class FilenameConverter(Converter):
 
 
 class TableConverter(Converter):
-    """One delimited label file per split.
+    """One delimited label file per split, converted column-wise (:mod:`emodata.columnar`).
 
     ``columns`` maps schema fields (``native_id``, ``text``, ``native_label``,
     ``speaker_id``, ``dialogue_id``, ``turn_index``, ``valence``...) to column names; all
-    other columns go to ``extra``. Split files that are absent are skipped (at least one
-    must exist). Override :meth:`fields` for derived fields such as media paths (an ``extra``
-    dict it returns is merged into the row's extra)."""
+    other columns go to ``extra``. Fields in ``numeric`` are read as Python's ``float()`` reads
+    them, ``turn_index`` as ``int()``. Split files that are absent are skipped (at least one
+    must exist). Override :meth:`fields` for derived fields (polars expressions over the file's
+    columns; an ``extra`` struct adds keys to the row's extra) and :meth:`rules` for their data
+    checks."""
 
     split_files: ClassVar[Mapping[str, str | tuple[str, ...]]]  # split -> file (or candidate paths)
     columns: ClassVar[Mapping[str, str]]
@@ -94,32 +100,52 @@ class TableConverter(Converter):
     quoting: ClassVar[int] = csv.QUOTE_MINIMAL
     encoding: ClassVar[str] = "utf-8"
     numeric: ClassVar[tuple[str, ...]] = ("valence", "arousal", "dominance", "intensity", "start", "end")
+    reads: ClassVar[tuple[str, ...]] = ()    # other columns :meth:`fields` reads (the header must have them)
 
-    def fields(self, rec: dict[str, str], split: str) -> dict[str, Any]:
+    def fields(self, split: str) -> dict[str, pl.Expr]:
+        """Derived schema fields as expressions over the file's columns (hook); they override ``columns``."""
         return {}
 
+    def rules(self, split: str) -> list[tuple[pl.Expr, pl.Expr]]:
+        """Checks ``(bad, message)`` of the columns :meth:`fields` reads, in the order it meets them (hook)."""
+        return []
+
     def samples(self, ctx: ConversionContext):
-        found = False
+        cols, found = Columns(ctx), False
+        used = list(dict.fromkeys(self.columns.values()))
         for split, candidates in self.split_files.items():
             candidates = (candidates,) if isinstance(candidates, str) else candidates
             rel = ctx.first(*candidates)
             if rel is None:
                 continue
             found = True
-            used = set(self.columns.values())
-            for line, rec in ctx.csv_rows(rel, columns=list(used), delimiter=self.delimiter,
-                                          quoting=self.quoting, encoding=self.encoding):
-                with ctx.at(ctx.src / rel, line):
-                    values: dict[str, Any] = {f: rec[c] for f, c in self.columns.items()}
-                    for key in self.numeric:
-                        if values.get(key) not in (None, ""):
-                            values[key] = float(values[key])
-                    if "turn_index" in values:
-                        values["turn_index"] = int(values["turn_index"])
-                    values.update(self.fields(rec, split))
-                    native_id = values.pop("native_id", None) or f"{split}-{line}"
-                    extra = {**{c: v for c, v in rec.items() if c not in used}, **values.pop("extra", {})}
-                    yield ctx.row(native_id, split, extra=extra or None, **values)
+            for frame in cols.read_batches(rel, columns=[*used, *self.reads], delimiter=self.delimiter,
+                                           quoting=self.quoting, encoding=self.encoding):   # bounded memory
+                yield self._rows(cols, frame, split, used)
         if not found:
             expected = [c if isinstance(c, str) else c[0] for c in self.split_files.values()]
             raise ConversionError(f"no split file found; expected any of {expected}", ctx.src)
+
+    def _rows(self, cols: Columns, frame: pl.DataFrame, split: str, used: list[str]) -> pa.Table:
+        """Schema rows of a frame of one split file's cells: checks (a row's first error is the one
+        row-by-row conversion meets first: numbers, turn index, :meth:`rules`, label), fields, ``extra``."""
+        numeric = [f for f in self.numeric if f in self.columns]
+        given = {f: pl.col(self.columns[f]).str.len_chars() > 0 for f in numeric}     # an empty cell is no value
+        rules = [(given[f] & float_rule(self.columns[f])[0], float_rule(self.columns[f])[1]) for f in numeric]
+        rules += [int_rule(self.columns["turn_index"])] if "turn_index" in self.columns else []
+        rules += self.rules(split)
+        if "native_label" in self.columns:
+            rules += filter(None, [cols.label_rule(frame, self.columns["native_label"])])
+        frame = cols.check(frame, *rules)
+        values = {f: pl.col(c) for f, c in self.columns.items()}
+        values.update({f: pl.when(given[f]).then(floats(self.columns[f])) for f in numeric})
+        if "turn_index" in self.columns:
+            values["turn_index"] = ints(self.columns["turn_index"])
+        values.update(self.fields(split))
+        if "native_id" not in values:    # the line of the row, as row-by-row conversion numbered it
+            values["native_id"] = pl.lit(f"{split}-") + pl.lit(cols.lines(frame[LOC])).cast(pl.String)
+        derived = values.pop("extra", None)
+        extra = [pl.col(c) for c in frame.columns if c not in used and c != LOC]     # the columns not mapped
+        extra += [derived.struct.unnest()] if derived is not None else []
+        return cols.rows(frame.select(LOC, split=pl.lit(split), **values, **({"extra": pl.struct(extra)} if extra else {})),
+                         drop_null_extra=True)

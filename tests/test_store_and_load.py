@@ -107,24 +107,31 @@ def test_export_carries_no_local_path_or_user_name(formats, tmp_path, monkeypatc
     assert store_metadata(part)["merge"]["source_dataset"] is None
 
 
-def test_large_splits_are_sharded_and_reports_do_not_go_stale(formats, tmp_path, monkeypatch):
+@pytest.mark.parametrize("corpus, batch", [("meld", "ROW_GROUP_ROWS"),     # columnar batches
+                                            ("armanemo", "BATCH_ROWS")])      # row dicts
+def test_large_splits_are_sharded_and_reports_do_not_go_stale(formats, tmp_path, monkeypatch, corpus, batch):
     import emodata.store as store
     monkeypatch.setattr(store, "SHARD_ROWS", 400)
-    monkeypatch.setattr(store, "BATCH_ROWS", 100)
-    src = link_tree(formats / "MELD", tmp_path / "meld", {"dev_sent_emo.csv": "dev_sent_emo.csv"})
+    monkeypatch.setattr(store, batch, 100)
+    if corpus == "meld":
+        src, split, rows = link_tree(formats / "MELD", tmp_path / "meld", {"dev_sent_emo.csv": "dev_sent_emo.csv"}), \
+            "validation", 1109
+    else:
+        src, split, rows = link_tree(formats / "ArmanEmo", tmp_path / "arman", {"dataset/test.tsv": "dataset/test.tsv"}), \
+            "test", 1151
     out = tmp_path / "out"
-    write_corpus(get_converter("meld"), src, out)
-    parts = sorted(p.name for p in (out / "data" / "meld" / "validation").iterdir())
-    assert parts == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
-    assert read_table(out, "meld").num_rows == 1109
-    assert all(store.read_metadata(pq.read_metadata(out / "data" / "meld" / "validation" / p))["converter"] == "meld"
+    write_corpus(get_converter(corpus), src, out)
+    parts = sorted(p.name for p in (out / "data" / corpus / split).iterdir())
+    assert parts == [f"part-{i:05d}.parquet" for i in range(-(-rows // 400))]
+    assert read_table(out, corpus).num_rows == rows
+    assert all(store.read_metadata(pq.read_metadata(out / "data" / corpus / split / p))["converter"] == corpus
                for p in parts)
-    ds = emodata.load(out, corpus="meld")
-    assert len(ds) == 1109 and len(set(ds["id"])) == 1109
-    report = out / "reports" / "meld-skipped.jsonl"
+    ds = emodata.load(out, corpus=corpus)
+    assert len(ds) == rows and len(set(ds["id"])) == rows
+    report = out / "reports" / f"{corpus}-skipped.jsonl"
     report.parent.mkdir()
     report.write_text('{"stale": true}\n')
-    write_corpus(get_converter("meld"), src, out)          # a clean run removes an old skip report
+    write_corpus(get_converter(corpus), src, out)          # a clean run removes an old skip report
     assert not report.exists()
 
 
