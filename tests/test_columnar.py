@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 
 import polars as pl
@@ -11,6 +12,7 @@ import pytest
 from emodata import columnar
 from emodata.columnar import LOC, Columns, json_objects, multi_hot
 from emodata.convert import ConversionContext, ConversionError, Converter
+from emodata.layouts import TableConverter
 from emodata.schema import SCHEMA
 
 
@@ -221,3 +223,53 @@ def test_read_batches_match_read(tmp_path, strict, monkeypatch):
     assert len(frames) > 3 and pl.concat(frames).equals(whole)
     assert [cols2.where(loc) for loc in whole[LOC]] == [cols.where(loc) for loc in whole[LOC]]
     assert [s.__dict__ for s in ctx2.skipped] == [s.__dict__ for s in ctx.skipped] and len(ctx.skipped) == 3
+
+
+class ToyTable(TableConverter):
+    name = "toy"
+    split_files = {"train": "t.csv"}
+    columns = {"native_label": "emo", "valence": "val", "turn_index": "turn", "text": "txt"}
+    reads = ("who",)
+    label_map = {"ang": "anger", "hap": "happiness"}
+    vad_scale = "1-5"
+    defaults = {"language": "en", "modalities": ["text"], "perspective": "perceived", "elicitation": "natural"}
+
+    def rules(self, split):
+        return [(pl.col("who") == "", pl.lit("who is empty"))]
+
+    def fields(self, split):
+        return {"speaker_id": pl.col("who").str.to_uppercase()}
+
+
+TABLE = 'emo,val,turn,txt,who,note\nang,5,0,"two\nlines",a,x\nhap,,1,plain,b,\nang,1,2,t,c,y\n'
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_table_converter_numbers_lines_extra_and_rule_order(tmp_path, strict):
+    """TableConverter's columnar rows: line-numbered ids, float()/int() cells, unmapped columns in
+    extra, reads checked in the header; a row's first error is the one row-by-row code met first."""
+    (tmp_path / "t.csv").write_text(TABLE, encoding="utf-8")
+    rows = pa.Table.from_batches([], SCHEMA)
+    for batch in ToyTable().samples(ConversionContext(ToyTable(), tmp_path, strict=strict)):
+        rows = pa.concat_tables([rows, batch])
+    got = {r["native_id"]: r for r in rows.to_pylist()}
+    assert list(got) == ["train-3", "train-4", "train-5"]     # a record's last line, as Python's csv counts
+    assert got["train-3"]["valence"] == pytest.approx(1.0) and got["train-3"]["text"] == "two\nlines"
+    assert got["train-4"]["vad_source"] == "mapped" and got["train-3"]["vad_source"] == "annotated"   # empty: no value
+    assert [r["turn_index"] for r in got.values()] == [0, 1, 2] and got["train-5"]["speaker_id"] == "C"
+    assert json.loads(got["train-3"]["extra"]) == {"note": "x", "who": "a"}      # every column not in `columns`
+    assert json.loads(got["train-4"]["extra"]) == {"note": "", "who": "b"}
+    bad = TABLE.replace("hap,,1,plain,b,", "joy,x,1,plain,,").replace("ang,1,2,", "joy,1,z,")
+    (tmp_path / "t.csv").write_text(bad, encoding="utf-8")
+    ctx = ConversionContext(ToyTable(), tmp_path, strict=strict)
+    if strict:     # line 4: the number first (then the rule, then the label); line 5 is not reached
+        with pytest.raises(ConversionError, match=r"t.csv:4: ValueError: could not convert string to float: 'x'"):
+            list(ToyTable().samples(ctx))
+    else:
+        assert sum(b.num_rows for b in ToyTable().samples(ctx)) == 1
+        assert [(s.line, s.reason) for s in ctx.skipped] == [
+            (4, "ValueError: could not convert string to float: 'x'"),
+            (5, "ValueError: invalid literal for int() with base 10: 'z'")]
+    (tmp_path / "t.csv").write_text(TABLE.replace(",who,", ",whom,"), encoding="utf-8")
+    with pytest.raises(ConversionError, match=r"t.csv:1: header lacks column\(s\) \['who'\]"):
+        list(ToyTable().samples(ConversionContext(ToyTable(), tmp_path)))
