@@ -744,20 +744,23 @@ def _cast(array, type_: pa.DataType) -> pa.Array:
 
 def multi_hot(frame: pl.DataFrame, columns: Sequence[str], sep: str = ",") -> tuple[pl.Series, pl.Series]:
     """Per row, the names of the boolean ``columns`` that are true (multi-hot -> labels), in column
-    order: as lists and as ``sep``-joined text. Each row's pattern is packed into 64-bit words;
-    the names are built once per distinct pattern."""
-    words = {}
+    order: as lists (of an Enum of the column names: gathers and sorts move integers, not text)
+    and as ``sep``-joined text. Each row's pattern is packed into 64-bit words; the names are
+    built once per distinct pattern."""
+    words, shifted = {}, np.empty(frame.height, np.uint64)
     for start in range(0, len(columns), 64):
         word = np.zeros(frame.height, np.uint64)
         for bit, c in enumerate(columns[start:start + 64]):
-            word |= frame[c].fill_null(False).to_numpy().astype(np.uint64) << np.uint64(bit)
+            hot = frame[c].fill_null(False) if frame[c].null_count() else frame[c]
+            np.left_shift(hot.to_numpy().view(np.uint8), np.uint64(bit), out=shifted, dtype=np.uint64)
+            np.bitwise_or(word, shifted, out=word)
         words[f"w{start}"] = word
     keys = pl.DataFrame(words, height=frame.height)
     distinct = keys.unique(maintain_order=True).with_row_index("_j")
     index = keys.join(distinct, on=list(words), how="left", maintain_order="left")["_j"]
     names = [[c for i, c in enumerate(columns) if pattern[i // 64] >> (i % 64) & 1]
              for pattern in distinct.drop("_j").iter_rows()]
-    return (pl.Series(names, dtype=pl.List(pl.String)).gather(index),
+    return (pl.Series(names, dtype=pl.List(pl.Enum(list(columns)))).gather(index),
             pl.Series([sep.join(n) for n in names], dtype=pl.String).gather(index))
 
 
