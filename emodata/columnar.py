@@ -760,7 +760,7 @@ def multi_hot(frame: pl.DataFrame, columns: Sequence[str], sep: str = ",") -> tu
     index = keys.join(distinct, on=list(words), how="left", maintain_order="left")["_j"]
     names = [[c for i, c in enumerate(columns) if pattern[i // 64] >> (i % 64) & 1]
              for pattern in distinct.drop("_j").iter_rows()]
-    return (pl.Series(names, dtype=pl.List(pl.Enum(list(columns)))).gather(index),
+    return (pl.Series(names, dtype=pl.List(pl.String)).cast(pl.List(pl.Enum(list(columns)))).gather(index),
             pl.Series([sep.join(n) for n in names], dtype=pl.String).gather(index))
 
 
