@@ -16,13 +16,12 @@ A rater's "Other-<free text>" primary emotion maps to ``other`` with the text ke
 """
 from __future__ import annotations
 
-import json
 import math
 
 import polars as pl
 import pyarrow as pa
 
-from emodata.columnar import LOC, Columns, float_rule, floats, repr_message
+from emodata.columnar import LOC, Columns, float_rule, floats, json_records, repr_message
 from emodata.convert import ConversionContext, ConversionError, Converter
 
 CONSENSUS = ("Labels/labels_consensus.csv", "Labels/labels_concensus.csv", "labels_consensus.csv",
@@ -62,9 +61,9 @@ class MspPodcast(Converter):
         """One row per rater of each segment, in segment and rater order: the major emotion as a
         word, the rater's record as JSON, VAD on 1-7, and the first problem with the rater's record
         (the message row-by-row conversion gives it; the segment is then a data error)."""
-        encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode     # json.dumps without its set-up
-        columns: dict[str, list] = {c: [] for c in RATING_COLUMNS}
-        append = [columns[c].append for c in RATING_COLUMNS]
+        columns: dict[str, list] = {c: [] for c in RATING_COLUMNS if c != "native"}
+        records = []     # each rater's record, kept verbatim as JSON (native)
+        append = [column.append for column in columns.values()]
         for stem in stems:
             raters = detailed.get(f"{stem}.wav", detailed.get(stem)) or {}
             for worker, r in raters.items() if isinstance(raters, dict) else [("?", raters)]:
@@ -85,10 +84,12 @@ class MspPodcast(Converter):
                         problem = e.message
                     except (ValueError, TypeError) as e:
                         problem = f"{type(e).__name__}: {e}"
-                for add, value in zip(append, (stem, worker, word, None if problem else encode(r), *values, problem)):
+                for add, value in zip(append, (stem, worker, word, *values, problem)):
                     add(value)
+                records.append({} if problem else r)
         return pl.DataFrame({c: pl.Series(values, dtype=pl.Float64 if c in ("valence", "arousal", "dominance")
-                                          else pl.String) for c, values in columns.items()})
+                                          else pl.String) for c, values in columns.items()}).with_columns(
+            native=json_records(records))
 
     def samples(self, ctx: ConversionContext):
         consensus = ctx.find(*CONSENSUS, expect="Labels/labels_consensus.csv")

@@ -828,4 +828,20 @@ def json_objects(extra: pl.Series, drop_nulls: bool = False) -> pa.Array:
     return parts.select(text.alias("x"))["x"].to_arrow().cast(pa.string())
 
 
-__all__ = ["Columns", "json_objects", "multi_hot", "repr_message", "floats", "float_rule", "ints", "int_rule", "LOC"]
+def json_records(records: Sequence[dict]) -> pl.Series:
+    """``json.dumps(r, ensure_ascii=False, sort_keys=True)`` of each record (a rater's raw record
+    kept as ``native``): column-wise (:func:`json_objects`) when the records share their keys and
+    each key holds one scalar type, else record by record."""
+    keys = records[0].keys() if records else {}
+    if keys and all(isinstance(r, dict) and r.keys() == keys for r in records):
+        try:
+            columns = [pl.Series(k, [r[k] for r in records], strict=True) for k in keys]
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+            columns = []
+        if columns and all(c.dtype in (pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Null) for c in columns):
+            return pl.Series(json_objects(pl.DataFrame(columns).to_struct("r")), dtype=pl.String)
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode     # json.dumps without its set-up
+    return pl.Series([encode(r) for r in records], dtype=pl.String)
+
+
+__all__ = ["Columns", "json_objects", "json_records", "multi_hot", "repr_message", "floats", "float_rule", "ints", "int_rule", "LOC"]

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from emodata import columnar
-from emodata.columnar import LOC, Columns, json_objects, multi_hot
+from emodata.columnar import LOC, Columns, json_objects, json_records, multi_hot
 from emodata.convert import ConversionContext, ConversionError, Converter
 from emodata.layouts import TableConverter
 from emodata.schema import SCHEMA
@@ -107,6 +107,18 @@ def test_json_objects_match_json_dumps():
     expected = [json.dumps(v, ensure_ascii=False, sort_keys=True) if v else None for v in values]
     assert json_objects(pl.Series(values)).to_pylist() == expected
     assert json_objects(pl.Series(values), drop_nulls=True).to_pylist()[1:] == [None, None]
+
+
+@pytest.mark.parametrize("records", [
+    [{"b": 'q"\\\n\x1f é', "a": 1, "c": None, "d": 1e-05, "e": True}, {"a": -2, "b": "x", "c": None, "d": 2.0, "e": False}],
+    [{"a": 1}, {"a": "1"}],                        # one key, two types: record by record
+    [{"a": 1, "b": {"z": 1}}, {"a": 2, "b": {"y": None}}],     # nested objects: record by record
+    [{"a": 1}, {"b": 1}],                          # different keys: record by record
+])
+def test_json_records_match_json_dumps(records):
+    import json
+    expected = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records]
+    assert json_records(records).to_list() == expected
 
 
 def test_multi_hot():
