@@ -73,8 +73,9 @@ class Cped(TableConverter):
                   "turn_index": ints(_turn())}
         if self._features:    # {kind: path} of the utterances that have feature files (a kind missing: null)
             kinds = sorted({k for paths in self._features.values() for k in paths})
-            table = pl.DataFrame([{"Utterance_ID": u, **{k: paths.get(k) for k in kinds}} for u, paths in
-                                  self._features.items()], schema={"Utterance_ID": pl.String, **dict.fromkeys(kinds, pl.String)})
+            table = pl.DataFrame([{"Utterance_ID": u, **{k: paths.get(k) for k in kinds}}
+                                  for u, paths in self._features.items()],
+                                 schema={"Utterance_ID": pl.String, **dict.fromkeys(kinds, pl.String)})
             fields["extra"] = pl.struct(features=pl.col("Utterance_ID").replace_strict(
                 table["Utterance_ID"], table.select(pl.struct(kinds)).to_series(), default=None))
         return fields

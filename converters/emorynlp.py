@@ -43,7 +43,8 @@ class EmoryNlp(TableConverter):
         clip = pl.format("sea{}_ep{}_sc{}_utt{}", season, episode, scene, utt)
         return {"native_id": pl.concat_str([pl.lit(f"{split}/"), clip]),
                 "dialogue_id": pl.format(f"{split}/s{{}}e{{}}c{{}}", season, episode, scene),
-                "turn_index": utt - 1, "speaker_id": _first_speaker(), "video_path": pl.concat_str([clip, pl.lit(".mp4")])}
+                "turn_index": utt - 1, "speaker_id": _first_speaker(),
+                "video_path": pl.concat_str([clip, pl.lit(".mp4")])}
 
 
 def _first_speaker() -> pl.Expr:

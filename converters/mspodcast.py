@@ -9,20 +9,21 @@ Native layout (licensed release)::
                                           "EmoClass_Second", "EmoAct", "EmoVal", "EmoDom"}}}  (optional)
 
 Consensus code X (no agreement) keeps the row with no canonical label; the soft label then
-comes from the raters. A segment listed twice in the consensus file is a data error. Arousal/valence/dominance are 1-7 means; each rater's values are kept on
+comes from the raters. Arousal/valence/dominance are 1-7 means; each rater's values are kept on
 the same scale. ``Unknown`` speaker/gender become null. Split names vary by release: Train,
 Development/Validation, Test1, Test2, Test3 -> train, validation, test1, test2, test3.
 A rater's "Other-<free text>" primary emotion maps to ``other`` with the text kept verbatim.
+A segment listed twice in the consensus file is a data error. Converted column-wise, in chunks
+of 25,000 segments; the raters' JSON is parsed whole (the standard library cannot stream it).
 """
 from __future__ import annotations
 
-import math
 
 import polars as pl
 import pyarrow as pa
 
 from emodata.columnar import LOC, Columns, float_rule, floats, json_records, repr_message
-from emodata.convert import ConversionContext, ConversionError, Converter
+from emodata.convert import ConversionContext, ConversionError, Converter, gc_paused
 
 CONSENSUS = ("Labels/labels_consensus.csv", "Labels/labels_concensus.csv", "labels_consensus.csv",
              "labels_concensus.csv")
@@ -41,10 +42,17 @@ CHUNK_SEGMENTS = 25_000
 RATING_COLUMNS = ("native_id", "rater_id", "word", "native", "valence", "arousal", "dominance", "_problem")
 
 
+NO_VALUE = (None, *MISSING)
+
+
 def _float(value: str | float | None) -> float | None:
     """``float()`` of a rater's value; the missing markers and NaN are None (as rescaling makes NaN)."""
-    number = None if value in (None, *MISSING) else float(value)
-    return None if number is None or math.isnan(number) else number
+    number = None if value in NO_VALUE else float(value)
+    return None if number is None or number != number else number
+
+
+def _off_scale(value: float | None) -> bool:
+    return value is not None and not 1 <= value <= 7
 
 
 def _number(column: str) -> pl.Expr:
@@ -64,32 +72,38 @@ class MspPodcast(Converter):
         columns: dict[str, list] = {c: [] for c in RATING_COLUMNS if c != "native"}
         records = []     # each rater's record, kept verbatim as JSON (native)
         append = [column.append for column in columns.values()]
-        for stem in stems:
-            raters = detailed.get(f"{stem}.wav", detailed.get(stem)) or {}
-            for worker, r in raters.items() if isinstance(raters, dict) else [("?", raters)]:
-                word, values, problem = None, (None, None, None), None
-                if not isinstance(r, dict):
-                    problem = f"{det}, rater {worker}: expected an object of EmoClass_Major, EmoAct, EmoVal and EmoDom"
-                else:
-                    major = str(r.get("EmoClass_Major", "")).strip()
-                    word = "other" if major.lower().startswith("other") else major.lower()
-                    try:
-                        if word not in WORDS:
-                            raise ConversionError(f"{det}, rater {worker}: unknown EmoClass_Major {major!r}; "
-                                                  f"expected one of {sorted(WORDS)} or Other-<text>")
-                        values = (_float(r.get("EmoVal")), _float(r.get("EmoAct")), _float(r.get("EmoDom")))
-                        if not all(v is None or 1 <= v <= 7 for v in values):     # the message rating() gives
-                            ctx.rating(worker, labels=[word], valence=values[0], arousal=values[1], dominance=values[2])
-                    except ConversionError as e:
-                        problem = e.message
-                    except (ValueError, TypeError) as e:
-                        problem = f"{type(e).__name__}: {e}"
-                for add, value in zip(append, (stem, worker, word, *values, problem)):
-                    add(value)
-                records.append({} if problem else r)
+        with gc_paused():     # a tuple per rating would start collections that scan the parsed file
+            for stem in stems:
+                raters = detailed.get(f"{stem}.wav", detailed.get(stem)) or {}
+                for worker, r in raters.items() if isinstance(raters, dict) else [("?", raters)]:
+                    word, values, problem = self._rater(ctx, det, worker, r)
+                    for add, value in zip(append, (stem, worker, word, *values, problem)):
+                        add(value)
+                    records.append({} if problem else r)
         return pl.DataFrame({c: pl.Series(values, dtype=pl.Float64 if c in ("valence", "arousal", "dominance")
                                           else pl.String) for c, values in columns.items()}).with_columns(
             native=json_records(records))
+
+    @staticmethod
+    def _rater(ctx: ConversionContext, det: str, worker: str, r) -> tuple[str | None, tuple, str | None]:
+        """A rater's major emotion word, (valence, arousal, dominance) on 1-7 and first problem."""
+        if not isinstance(r, dict):
+            return None, (None, None, None), (f"{det}, rater {worker}: expected an object of EmoClass_Major, "
+                                              "EmoAct, EmoVal and EmoDom")
+        major = str(r.get("EmoClass_Major", "")).strip()
+        word = "other" if major.lower().startswith("other") else major.lower()
+        try:
+            if word not in WORDS:
+                raise ConversionError(f"{det}, rater {worker}: unknown EmoClass_Major {major!r}; "
+                                      f"expected one of {sorted(WORDS)} or Other-<text>")
+            values = (_float(r.get("EmoVal")), _float(r.get("EmoAct")), _float(r.get("EmoDom")))
+            if _off_scale(values[0]) or _off_scale(values[1]) or _off_scale(values[2]):   # the message rating() gives
+                ctx.rating(worker, labels=[word], valence=values[0], arousal=values[1], dominance=values[2])
+        except ConversionError as e:
+            return word, (None, None, None), e.message
+        except (ValueError, TypeError) as e:
+            return word, (None, None, None), f"{type(e).__name__}: {e}"
+        return word, values, None
 
     def samples(self, ctx: ConversionContext):
         consensus = ctx.find(*CONSENSUS, expect="Labels/labels_consensus.csv")
@@ -109,7 +123,8 @@ class MspPodcast(Converter):
         ratings = None
         if detailed is not None:    # a segment's first rater problem, in the order row-by-row conversion meets it
             ratings = self.rater_ratings(cols.ctx, rec["_stem"].unique(maintain_order=True).to_list(), detailed, det)
-            first = ratings.filter(pl.col("_problem").is_not_null()).unique("native_id", keep="first", maintain_order=True)
+            first = (ratings.filter(pl.col("_problem").is_not_null())
+                     .unique("native_id", keep="first", maintain_order=True))
             rec = rec.join(first.select(pl.col("native_id").alias("_stem"), "_problem"), on="_stem", how="left",
                            maintain_order="left")
         rec = cols.check(rec, (~pl.col("Split_Set").is_in(list(SPLITS)), repr_message(

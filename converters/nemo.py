@@ -32,7 +32,8 @@ class Nemo(TableConverter):
 
     def fields(self, split):
         file_id, age = pl.col("file_id"), pl.col("age")
-        return {"native_id": file_id.str.strip_suffix(".wav"), "audio_path": pl.concat_str([pl.lit("samples/"), file_id]),
+        return {"native_id": file_id.str.strip_suffix(".wav"),
+                "audio_path": pl.concat_str([pl.lit("samples/"), file_id]),
                 "speaker_id": _text_or_null(pl.col("speaker_id").str.strip_chars()),
                 "speaker_gender": _text_or_null(pl.col("gender").str.strip_chars().str.to_lowercase()),
                 "speaker_age": pl.when(age.str.strip_chars().str.len_chars() > 0).then(floats(age))}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import hashlib
 import importlib
 import json
@@ -128,7 +129,8 @@ class ConversionContext:
         if record:
             self.record(p)
         try:
-            return json.loads(p.read_text(encoding="utf-8"))
+            with gc_paused():
+                return json.loads(p.read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
             raise ConversionError(f"invalid JSON: {e.msg}", p, e.lineno) from None
 
@@ -291,6 +293,20 @@ class ConversionContext:
                    intensity=rescale(intensity, c.intensity_scale, "0-1") if c.intensity_scale else intensity,
                    extra=json.dumps(dict(extra), ensure_ascii=False, sort_keys=True) if extra else None)
         return row
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Python's cycle collector off while millions of objects are made that hold no cycles (a
+    parsed JSON file, rows of it): each collection would scan all of them (json.loads of
+    MSP-Podcast's 128 MB: 1.5 s with it, 1.05 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def converter_names() -> list[str]:
