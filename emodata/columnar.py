@@ -321,6 +321,15 @@ class Columns:
             return pa.Table.from_batches([], SCHEMA)   # not SCHEMA.empty_table(): it imports pandas
         samples = self._check_labels(self._check_labels(samples, "native_labels"), "native_label")
         n = samples.height
+        nested, labelled = self._labelled(samples, ratings, n)
+        table = self._plain(samples, n, drop_null_extra).with_columns(**labelled).to_arrow()
+        columns = [_cast(nested[f.name] if f.name in nested else table[f.name], f.type) for f in SCHEMA]
+        return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+    def _labelled(self, samples: pl.DataFrame, ratings: pl.DataFrame | None, n: int) -> tuple[dict, dict]:
+        """The label rule's columns: ``labels``, ``soft_label`` and ``ratings`` (Arrow arrays), and
+        ``label`` and VAD (polars series)."""
+        c = self.converter
         vocab = _Vocab()
         # labels from native_labels (an empty list is none); a compound native_label gives labels, no label
         if "native_labels" in samples.columns:
@@ -380,16 +389,13 @@ class Columns:
         nested = {"labels": labels.to_arrow(names), "soft_label": soft.to_arrow(names, n), "ratings": rating_column
                   if ratings is not None else pa.ListArray.from_arrays(_offsets(np.zeros(0, np.int64), n),
                                                                         pa.nulls(0, RATING_TYPE))}
-        plain = self._plain(samples, n, drop_null_extra).with_columns(
+        return nested, {
             **{d: _float_series(np.where(use_mapped, mapped[i], vad[i])) for i, d in enumerate(VAD)},
-            vad_source=pl.when(pl.Series(annotated)).then(pl.lit("annotated"))
+            "vad_source": pl.when(pl.Series(annotated)).then(pl.lit("annotated"))
             .when(pl.Series(use_mapped)).then(pl.lit("mapped")),
-            vad_scale=pl.when(pl.Series(annotated)).then(pl.lit(_scale_text(c.vad_scale), pl.String)),
-            label=pl.Series(vocab.names() or [None], dtype=pl.String).gather(np.maximum(label, 0))
-            .scatter(np.flatnonzero(label < 0), None))
-        table = plain.to_arrow()
-        columns = [_cast(nested[f.name] if f.name in nested else table[f.name], f.type) for f in SCHEMA]
-        return pa.Table.from_arrays(columns, schema=SCHEMA)
+            "vad_scale": pl.when(pl.Series(annotated)).then(pl.lit(_scale_text(c.vad_scale), pl.String)),
+            "label": pl.Series(vocab.names() or [None], dtype=pl.String).gather(np.maximum(label, 0))
+            .scatter(np.flatnonzero(label < 0), None)}
 
     def _check_ratings(self, ratings: pl.DataFrame) -> pl.DataFrame:
         """VAD and intensity rescaled, then :meth:`ConversionContext.rating`'s checks in its order: known

@@ -147,5 +147,5 @@ class TableConverter(Converter):
         derived = values.pop("extra", None)
         extra = [pl.col(c) for c in frame.columns if c not in used and c != LOC]     # the columns not mapped
         extra += [derived.struct.unnest()] if derived is not None else []
-        return cols.rows(frame.select(LOC, split=pl.lit(split), **values, **({"extra": pl.struct(extra)} if extra else {})),
-                         drop_null_extra=True)
+        samples = frame.select(LOC, split=pl.lit(split), **values, **({"extra": pl.struct(extra)} if extra else {}))
+        return cols.rows(samples, drop_null_extra=True)
