@@ -13,7 +13,7 @@ reference in child processes (bytecode compiled first, as an installed package h
 reports the median wall time, CPU time and peak resident memory (``wait4``) of each, their
 ratio and the machine. For GoEmotions it finally re-aggregates the converted ratings (soft
 labels, EWE).
-Usage: python benchmarks/bench_convert.py [--corpus goemotions|mspodcast] [--size N] [--rounds 3]
+Usage: python benchmarks/bench_convert.py [--corpus goemotions|mspodcast] [--size N] [--rounds N]
 """
 from __future__ import annotations
 
@@ -101,9 +101,9 @@ def generate_mspodcast(src: Path, segments: int, seed: int = 0) -> int:
     return ratings
 
 
-CORPORA = {   # name -> (generator, default size, reference script)
-    "goemotions": (generate_goemotions, 58011, "polars_goemotions.py"),
-    "mspodcast": (generate_mspodcast, 150000, "polars_mspodcast.py"),
+CORPORA = {   # name -> (generator, default size, reference script, default paired rounds)
+    "goemotions": (generate_goemotions, 58011, "polars_goemotions.py", 7),
+    "mspodcast": (generate_mspodcast, 150000, "polars_mspodcast.py", 3),
 }
 
 
@@ -153,10 +153,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", choices=sorted(CORPORA), default="goemotions")
     ap.add_argument("--size", type=int, help="comments (goemotions) or segments (mspodcast)")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, help="paired rounds (default 7 for goemotions, 3 for mspodcast)")
     args = ap.parse_args()
-    generate, default_size, reference = CORPORA[args.corpus]
-    size = args.size or default_size
+    generate, default_size, reference, default_rounds = CORPORA[args.corpus]
+    size, rounds = args.size or default_size, args.rounds or default_rounds
     import emodata
     package = Path(emodata.__file__).parent            # and the folders it links to, as pip compiles them
     for folder in {package, *(p.resolve() for p in package.iterdir() if p.is_symlink() and p.is_dir())}:
@@ -167,7 +167,7 @@ def main() -> None:
         commands = {"emodata": [sys.executable, "-m", "emodata.cli", "convert", args.corpus, str(src), "--out", str(out)],
                     "polars": [sys.executable, str(HERE / reference), str(src), str(ref)]}
         runs: dict[str, list[dict]] = {"emodata": [], "polars": []}
-        for i in range(args.rounds):
+        for i in range(rounds):
             for name in (("polars", "emodata") if i % 2 == 0 else ("emodata", "polars")):
                 if name == "emodata":
                     shutil.rmtree(out, ignore_errors=True)
@@ -187,7 +187,7 @@ def main() -> None:
     median = {name: {k: round(statistics.median(r[k] for r in rs), 2) for k in rs[0]} for name, rs in runs.items()}
     result = {
         "corpus": args.corpus, "samples": size, "ratings": ratings,
-        "source_mb": round(src_mb, 1), "parquet_mb": round(size_mb, 1), "rounds": args.rounds,
+        "source_mb": round(src_mb, 1), "parquet_mb": round(size_mb, 1), "rounds": rounds,
         "median": median,
         "ratio_wall": round(median["emodata"]["wall_s"] / median["polars"]["wall_s"], 2),
         "ratio_cpu": round(median["emodata"]["cpu_s"] / median["polars"]["cpu_s"], 2),
