@@ -142,8 +142,11 @@ class TableConverter(Converter):
         if "turn_index" in self.columns:
             values["turn_index"] = ints(self.columns["turn_index"])
         values.update(self.fields(split))
-        if "native_id" not in values:    # the line of the row, as row-by-row conversion numbered it
-            values["native_id"] = pl.lit(f"{split}-") + pl.lit(cols.lines(frame[LOC])).cast(pl.String)
+        native_id = values.get("native_id")
+        missing = pl.lit(True) if native_id is None else native_id.is_null() | (native_id == "")
+        if frame.select(missing.any()).item():      # no id: the row's line, as row-by-row conversion numbered it
+            line_id = pl.lit(f"{split}-") + pl.lit(cols.lines(frame[LOC])).cast(pl.String)
+            values["native_id"] = line_id if native_id is None else pl.when(missing).then(line_id).otherwise(native_id)
         derived = values.pop("extra", None)
         extra = [pl.col(c) for c in frame.columns if c not in used and c != LOC]     # the columns not mapped
         extra += [derived.struct.unnest()] if derived is not None else []

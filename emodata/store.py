@@ -155,7 +155,7 @@ def write_corpus(converter: Converter, src: str | Path, root: str | Path, *, str
         split = table["split"]
         if len(split) > 1 and not pc.all(pc.less_equal(split[:-1], split[1:])).as_py():
             table = table.take(pc.sort_indices(split))
-        counts = pc.value_counts(table["split"])      # Arrow scalars: a Python one would import pandas
+        counts = pc.value_counts(table["split"])
         slices, start = [], 0
         for value, count in sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())):
             slices.append((value, table.slice(start, count)))

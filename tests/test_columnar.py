@@ -282,6 +282,11 @@ def test_table_converter_numbers_lines_extra_and_rule_order(tmp_path, strict):
         assert [(s.line, s.reason) for s in ctx.skipped] == [
             (4, "ValueError: could not convert string to float: 'x'"),
             (5, "ValueError: invalid literal for int() with base 10: 'z'")]
+    class WithIds(ToyTable):
+        columns = {**ToyTable.columns, "native_id": "note"}
+    (tmp_path / "t.csv").write_text(TABLE, encoding="utf-8")
+    ids = [i for b in WithIds().samples(ConversionContext(WithIds(), tmp_path)) for i in b["native_id"].to_pylist()]
+    assert ids == ["x", "train-4", "y"]                       # an empty id falls back to the line
     (tmp_path / "t.csv").write_text(TABLE.replace(",who,", ",whom,"), encoding="utf-8")
     with pytest.raises(ConversionError, match=r"t.csv:1: header lacks column\(s\) \['who'\]"):
         list(ToyTable().samples(ConversionContext(ToyTable(), tmp_path)))
