@@ -18,7 +18,6 @@ of 25,000 segments; the raters' JSON is parsed whole (the standard library canno
 """
 from __future__ import annotations
 
-
 import polars as pl
 import pyarrow as pa
 
@@ -38,11 +37,9 @@ WORDS = {"angry": "anger", "anger": "anger", "happy": "happiness", "happiness": 
          "fear": "fear", "fearful": "fear", "disgust": "disgust", "disgusted": "disgust",
          "contempt": "contempt", "contemptuous": "contempt", "other": "other"}
 MISSING = ("", "Unknown", "NaN")
+NO_VALUE = (None, *MISSING)
 CHUNK_SEGMENTS = 25_000
 RATING_COLUMNS = ("native_id", "rater_id", "word", "native", "valence", "arousal", "dominance", "_problem")
-
-
-NO_VALUE = (None, *MISSING)
 
 
 def _float(value: str | float | None) -> float | None:
@@ -120,6 +117,8 @@ class MspPodcast(Converter):
             yield self._rows(cols, rec.slice(start, CHUNK_SEGMENTS), detailed, det)
 
     def _rows(self, cols: Columns, rec: pl.DataFrame, detailed: dict | None, det: str) -> pa.Table:
+        """Schema rows of a chunk of consensus rows and their raters, checked in the order row-by-row
+        conversion checked a segment: split, raters, consensus values, repetition, label."""
         ratings = None
         if detailed is not None:    # a segment's first rater problem, in the order row-by-row conversion meets it
             ratings = self.rater_ratings(cols.ctx, rec["_stem"].unique(maintain_order=True).to_list(), detailed, det)
