@@ -105,6 +105,15 @@ def test_mspodcast_bad_rater_fails_its_segment_line(tmp_path, out, rater, messag
     assert "MSP-PODCAST_0002_0001" not in rows_of(out, "mspodcast")
 
 
+def test_mspodcast_first_error_is_the_earliest_line(tmp_path, out):
+    """An unknown consensus code on line 3 is reported before a bad split on line 10 (as row by row)."""
+    text = (CONSENSUS_HEAD.replace("0001_0009.wav,N,", "0001_0009.wav,Z,")
+            + "MSP-PODCAST_0005_0001.wav,H,4,4,4,1,Male,Holdout\n")
+    src = msp_podcast(tmp_path / "src", text=text)
+    with pytest.raises(ConversionError, match=r"labels_consensus.csv:3: unknown label 'Z'"):
+        write_corpus(get_converter("mspodcast"), src, out)
+
+
 def test_mspodcast_in_chunks_equals_one_pass(tmp_path, monkeypatch):
     """Segments convert in chunks of CHUNK_SEGMENTS (bounded memory): the rows are those of one pass."""
     from emodata.converters import mspodcast
