@@ -39,10 +39,12 @@ class Cped(TableConverter):
                  "grateful": "gratitude"}
     defaults = {"language": "zh", "modalities": ["text", "audio", "video"], "perspective": "perceived",
                 "elicitation": "acted"}
-    _features: dict[str, dict[str, str]] | None = None
+    reads = ("TV_ID", "Speaker", "Gender")
+    _features: pl.DataFrame | None = None
 
-    def features(self, root: Path) -> dict[str, dict[str, str]]:
-        """Utterance_ID -> {kind: relative path} from ``features/<kind>/``."""
+    def features(self, root: Path) -> pl.DataFrame | None:
+        """Utterance_ID -> ``features``, {kind: relative path} from ``features/<kind>/`` (a struct:
+        a kind the utterance lacks is null); None without feature files."""
         index: dict[str, dict[str, str]] = {}
         base = root / "features"
         if base.is_dir():
@@ -50,9 +52,12 @@ class Cped(TableConverter):
                 if kind.is_dir():
                     for f in os.scandir(kind.path):
                         index.setdefault(f.name.split(".")[0], {})[kind.name] = f"features/{kind.name}/{f.name}"
-        return index
-
-    reads = ("TV_ID", "Speaker", "Gender")
+        if not index:
+            return None
+        kinds = sorted({k for paths in index.values() for k in paths})
+        return pl.DataFrame([{"Utterance_ID": u, **{k: paths.get(k) for k in kinds}} for u, paths in index.items()],
+                            schema={"Utterance_ID": pl.String, **dict.fromkeys(kinds, pl.String)}
+                            ).select("Utterance_ID", features=pl.struct(kinds))
 
     def samples(self, ctx):
         self._features = self.features(ctx.src)
@@ -71,13 +76,9 @@ class Cped(TableConverter):
                       pl.concat_str([pl.col("TV_ID"), pl.lit("/"), speaker])),
                   "speaker_gender": pl.when(gender.is_in(("female", "male"))).then(gender),
                   "turn_index": ints(_turn())}
-        if self._features:    # {kind: path} of the utterances that have feature files (a kind missing: null)
-            kinds = sorted({k for paths in self._features.values() for k in paths})
-            table = pl.DataFrame([{"Utterance_ID": u, **{k: paths.get(k) for k in kinds}}
-                                  for u, paths in self._features.items()],
-                                 schema={"Utterance_ID": pl.String, **dict.fromkeys(kinds, pl.String)})
+        if self._features is not None:
             fields["extra"] = pl.struct(features=pl.col("Utterance_ID").replace_strict(
-                table["Utterance_ID"], table.select(pl.struct(kinds)).to_series(), default=None))
+                self._features["Utterance_ID"], self._features["features"], default=None))
         return fields
 
 

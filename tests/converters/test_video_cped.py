@@ -17,6 +17,7 @@ def test_cped_tables_and_features(tmp_path, out):
     write(root / "data/CPED/test_split.csv", HEADER + ROWS.replace("27", "31").replace("worried", "positive-other"))
     write(root / "features/audio/27_000_000.npy", "x")
     write(root / "features/visual/27_000_000.npy", "x")
+    write(root / "features/audio/31_000_000.npy", "x")
     summary, rows = convert("cped", root, out)
     assert summary["splits"] == {"train": 2, "test": 2}
     a, b, c, d = rows
@@ -27,6 +28,7 @@ def test_cped_tables_and_features(tmp_path, out):
     assert a["extra"]["Age"] == "young" and a["extra"]["DA"] == "statement-non-opinion"
     assert (b["speaker_id"], b["speaker_gender"], b["label"]) == (None, None, "worry")
     assert "features" not in b["extra"] and d["label"] == "other" and d["native_label"] == "positive-other"
+    assert c["extra"]["features"] == {"audio": "features/audio/31_000_000.npy", "visual": None}   # a kind it lacks
 
 
 def test_cped_bad_emotion(tmp_path, out):
